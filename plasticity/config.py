@@ -1,0 +1,529 @@
+"""Experiment configuration: YAML files validated before anything runs.
+
+A config is a YAML mapping checked against the schema below (pydantic, with
+unknown keys forbidden). Quantities carry their units as text (``"5 ms"``,
+``"0.5 nS"``, ``"1 uM"``); the few unit-suffixed keys (``ketamine_uM``) say
+their unit in their name. Every problem is reported as one line naming the key
+path, the value found and what was expected.
+
+Defaults and their sources
+--------------------------
+Neuron and synapse defaults follow the conductance-based integrate-and-fire
+network of Brunel & Wang (2001, J Comput Neurosci 11:63), as in Brian2's
+``examples/frompapers/Brunel_Wang_2001.py``; the pyramidal dendrite follows
+the two-compartment cell of Yang, Murray & Wang (2016, Nat Commun 7:12815,
+code ``gyyang/DisinhibitoryCircuit2016``, ``parameters.txt``), with its ten
+dendrites lumped into one compartment. The Mg2+ block is Jahr & Stevens
+(1990, J Neurosci 10:3178). Ketamine IC50s are from Kotermanski & Johnson
+(2009, J Neurosci 29:2774), see :mod:`plasticity.pharmacology.block`.
+Connection probabilities and conductances were set for an asynchronous
+irregular baseline (see docs/MODEL.md, where the calibration is recorded).
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    model_validator,
+)
+
+from .errors import ConfigError
+from .units import UnitParseError, format_quantity, parse_quantity
+
+__all__ = [
+    "EXCITATORY_PATHWAYS",
+    "INHIBITORY_PATHWAYS",
+    "POPULATIONS",
+    "Config",
+    "apply_overrides",
+    "dump_config",
+    "load_config",
+]
+
+POPULATIONS = ("exc", "pv", "sst")
+EXCITATORY_PATHWAYS = ("exc_to_exc", "exc_to_pv", "exc_to_sst")
+INHIBITORY_PATHWAYS = (
+    "pv_to_exc",
+    "pv_to_pv",
+    "pv_to_sst",
+    "sst_to_exc",
+    "sst_to_pv",
+    "sst_to_sst",
+)
+
+
+def _quantity_type(dimension: str, *, positive: bool = False, nonnegative: bool = False):
+    def parse(value: Any):
+        try:
+            q = parse_quantity(value, dimension)
+        except UnitParseError as err:
+            raise ValueError(str(err)) from None
+        if positive and not float(q) > 0:
+            raise ValueError(f"expected a positive {dimension}")
+        if nonnegative and float(q) < 0:
+            raise ValueError(f"expected a {dimension} >= 0")
+        return q
+
+    return Annotated[
+        Any,
+        BeforeValidator(parse),
+        PlainSerializer(format_quantity, return_type=str),
+    ]
+
+
+Time = _quantity_type("time", positive=True)
+TimeNonNeg = _quantity_type("time", nonnegative=True)
+Voltage = _quantity_type("voltage")
+VoltageNonNeg = _quantity_type("voltage", nonnegative=True)
+Conductance = _quantity_type("conductance", nonnegative=True)
+ConductancePos = _quantity_type("conductance", positive=True)
+Capacitance = _quantity_type("capacitance", positive=True)
+Rate = _quantity_type("frequency", nonnegative=True)
+RatePos = _quantity_type("frequency", positive=True)
+Concentration = _quantity_type("concentration", nonnegative=True)
+ConcentrationPos = _quantity_type("concentration", positive=True)
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True, validate_assignment=True)
+
+
+# --------------------------------------------------------------------------- #
+# Simulation and recording
+# --------------------------------------------------------------------------- #
+class SimulationConfig(_Strict):
+    """How long and how the network is simulated."""
+
+    duration: Time = Field("1 s", description="Simulated time.")
+    dt: Time = Field("0.1 ms", description="Integration time step.")
+    warmup: TimeNonNeg = Field(
+        "200 ms", description="Initial transient excluded from the summary statistics."
+    )
+    device: Literal["cpp_standalone", "runtime"] = Field(
+        "cpp_standalone",
+        description=(
+            "Brian2 code generation target: 'cpp_standalone' (compiled C++ program, "
+            "built once per network structure and cached) or 'runtime' (Cython)."
+        ),
+    )
+    threads: int = Field(1, ge=1, le=256, description="OpenMP threads (cpp_standalone only).")
+    build_dir: str | None = Field(
+        None,
+        description=(
+            "Where compiled builds are cached; default $PLASTICITY_BUILD_DIR or "
+            "~/.cache/plasticity/builds."
+        ),
+    )
+
+    @model_validator(mode="after")
+    def _check_times(self) -> SimulationConfig:
+        if float(self.warmup) >= float(self.duration):
+            raise ValueError(
+                f"warmup ({format_quantity(self.warmup)}) must be shorter than duration "
+                f"({format_quantity(self.duration)})"
+            )
+        if float(self.dt) > 1e-3:
+            raise ValueError(f"dt ({format_quantity(self.dt)}) must be at most 1 ms")
+        return self
+
+
+class RecordConfig(_Strict):
+    """What is stored in the result file."""
+
+    spikes: bool = Field(True, description="Store every spike (SONATA layout).")
+    state_dt: Time = Field(
+        "1 ms", description="Sampling interval of the population time series."
+    )
+    rate_bin: Time = Field("1 ms", description="Bin width of the population rate series.")
+
+
+# --------------------------------------------------------------------------- #
+# Neurons
+# --------------------------------------------------------------------------- #
+class PyramidalConfig(_Strict):
+    """Pyramidal cell: soma plus an optional lumped dendrite.
+
+    Defaults: soma and dendrite from Yang, Murray & Wang (2016), ten dendrites
+    of 20 pF / 4 nS lumped into one of 200 pF / 40 nS, coupling 4 nS per
+    dendrite (in vitro value) giving 40 nS; threshold, reset, refractory
+    period from Brunel & Wang (2001). With ``dendrite: false`` the cell is a
+    point neuron with the soma parameters only; set ``C_soma: 0.5 nF`` and
+    ``g_L_soma: 25 nS`` for the Brunel & Wang cell (configs/point_network.yaml).
+    """
+
+    dendrite: bool = True
+    C_soma: Capacitance = "50 pF"
+    g_L_soma: ConductancePos = "2.5 nS"
+    C_dend: Capacitance = "200 pF"
+    g_L_dend: ConductancePos = "40 nS"
+    g_couple: ConductancePos = "40 nS"
+    E_L: Voltage = "-70 mV"
+    V_th: Voltage = "-50 mV"
+    V_reset: Voltage = "-55 mV"
+    t_ref: TimeNonNeg = "2 ms"
+    bap: VoltageNonNeg = Field(
+        "10 mV",
+        description="Back-propagating spike: dendritic depolarisation at each somatic "
+        "spike (Yang et al. 2016).",
+    )
+
+    @model_validator(mode="after")
+    def _check_threshold(self) -> PyramidalConfig:
+        _check_reset_below_threshold(self)
+        return self
+
+
+class InterneuronConfig(_Strict):
+    """Single-compartment interneuron (Brunel & Wang 2001 inhibitory cell)."""
+
+    C: Capacitance = "200 pF"
+    g_L: ConductancePos = "20 nS"
+    E_L: Voltage = "-70 mV"
+    V_th: Voltage = "-50 mV"
+    V_reset: Voltage = "-55 mV"
+    t_ref: TimeNonNeg = "1 ms"
+
+    @model_validator(mode="after")
+    def _check_threshold(self) -> InterneuronConfig:
+        _check_reset_below_threshold(self)
+        return self
+
+
+def _check_reset_below_threshold(cell: Any) -> None:
+    if float(cell.V_reset) >= float(cell.V_th):
+        raise ValueError(
+            f"V_reset ({format_quantity(cell.V_reset)}) must be below V_th "
+            f"({format_quantity(cell.V_th)})"
+        )
+
+
+class DriveConfig(_Strict):
+    """External Poisson drive: ``n_inputs`` independent inputs at ``rate`` each.
+
+    Each input spike opens an AMPA conductance ``g_ampa`` on the soma.
+    Defaults after Brunel & Wang (2001): 800 inputs at 3 Hz.
+    """
+
+    n_inputs: int = Field(800, ge=0)
+    rate: Rate = "3 Hz"
+    g_ampa: Conductance = "2.08 nS"
+
+
+class ExternalConfig(_Strict):
+    """External drive per population."""
+
+    exc: DriveConfig = DriveConfig()
+    pv: DriveConfig = DriveConfig(g_ampa="1.62 nS")
+    sst: DriveConfig = DriveConfig(g_ampa="1.62 nS")
+
+
+class NetworkConfig(_Strict):
+    """Population sizes and cell parameters. A size of 0 removes a population."""
+
+    n_exc: int = Field(800, ge=0, le=10_000_000)
+    n_pv: int = Field(150, ge=0, le=10_000_000)
+    n_sst: int = Field(50, ge=0, le=10_000_000)
+    exc: PyramidalConfig = PyramidalConfig()
+    pv: InterneuronConfig = InterneuronConfig()
+    sst: InterneuronConfig = InterneuronConfig(t_ref="2 ms")
+    external: ExternalConfig = ExternalConfig()
+
+    @model_validator(mode="after")
+    def _check_sizes(self) -> NetworkConfig:
+        if self.n_exc + self.n_pv + self.n_sst == 0:
+            raise ValueError("the network has no neurons: n_exc, n_pv and n_sst are all 0")
+        return self
+
+    def size(self, population: str) -> int:
+        """Number of neurons in ``population``."""
+        return int(getattr(self, f"n_{population}"))
+
+
+# --------------------------------------------------------------------------- #
+# Synapses
+# --------------------------------------------------------------------------- #
+class ExcitatoryPathway(_Strict):
+    """Recurrent excitatory pathway (AMPA + NMDA)."""
+
+    p: Probability = 0.1
+    g_ampa: Conductance = "0.1 nS"
+    g_nmda: Conductance = "0.3 nS"
+    delay: TimeNonNeg = "1 ms"
+    target: Literal["soma", "dendrite"] = "soma"
+
+
+class InhibitoryPathway(_Strict):
+    """Recurrent inhibitory pathway (GABA_A)."""
+
+    p: Probability = 0.2
+    g_gaba: Conductance = "1 nS"
+    delay: TimeNonNeg = "1 ms"
+    target: Literal["soma", "dendrite"] = "soma"
+
+
+class SynapseConfig(_Strict):
+    """Receptor kinetics and per-pathway connectivity and conductances.
+
+    Kinetics from Brunel & Wang (2001) and Wang (2002): AMPA 2 ms; NMDA rise
+    2 ms, decay 100 ms, alpha 0.5 /ms; GABA_A 10 ms (PV) and 20 ms (SST, the
+    dendritic GABA_A time constant of Yang et al. 2016); [Mg2+]o 1 mM.
+    """
+
+    tau_ampa: Time = "2 ms"
+    tau_nmda_rise: Time = "2 ms"
+    tau_nmda_decay: Time = "100 ms"
+    alpha_nmda: RatePos = "0.5 kHz"
+    tau_gaba_pv: Time = "10 ms"
+    tau_gaba_sst: Time = "20 ms"
+    E_exc: Voltage = "0 mV"
+    E_inh: Voltage = "-70 mV"
+    Mg: Concentration = "1 mM"
+    nmda_gating: Literal["exact", "event"] = Field(
+        "exact",
+        description=(
+            "'exact': Wang (2002) rise/decay gating of every presynaptic neuron, summed "
+            "over the actual synapses at each step. 'event': the event-driven "
+            "approximation of NEST's iaf_bw_2001 (cost per spike only)."
+        ),
+    )
+    exc_to_exc: ExcitatoryPathway = ExcitatoryPathway(
+        p=0.1, g_ampa="0.25 nS", g_nmda="0.6 nS", target="dendrite"
+    )
+    exc_to_pv: ExcitatoryPathway = ExcitatoryPathway(p=0.2, g_ampa="0.3 nS", g_nmda="0.3 nS")
+    exc_to_sst: ExcitatoryPathway = ExcitatoryPathway(p=0.2, g_ampa="0.2 nS", g_nmda="0.4 nS")
+    pv_to_exc: InhibitoryPathway = InhibitoryPathway(p=0.3, g_gaba="1.5 nS")
+    pv_to_pv: InhibitoryPathway = InhibitoryPathway(p=0.3, g_gaba="1.0 nS")
+    pv_to_sst: InhibitoryPathway = InhibitoryPathway(p=0.0, g_gaba="0 nS")
+    sst_to_exc: InhibitoryPathway = InhibitoryPathway(p=0.3, g_gaba="1.0 nS", target="dendrite")
+    sst_to_pv: InhibitoryPathway = InhibitoryPathway(p=0.3, g_gaba="0.5 nS")
+    sst_to_sst: InhibitoryPathway = InhibitoryPathway(p=0.0, g_gaba="0 nS")
+
+    def pathway(self, name: str) -> ExcitatoryPathway | InhibitoryPathway:
+        """The pathway called ``name`` (e.g. ``"exc_to_pv"``)."""
+        return getattr(self, name)
+
+
+# --------------------------------------------------------------------------- #
+# Pharmacology
+# --------------------------------------------------------------------------- #
+class ReceptorBlockConfig(_Strict):
+    """Ketamine block of the NMDA receptors of one pathway.
+
+    Fraction blocked b = C^n / (C^n + K(V)^n) with the Woodhull (1973) form
+    K(V) = IC50 * exp(delta * F * (V - V_ref) / (R * T)); with
+    ``block_model: hill`` the voltage term is dropped and K = IC50.
+    """
+
+    ic50: ConcentrationPos
+    hill: float = Field(1.0, gt=0.0, le=10.0)
+    delta: float = Field(0.8, ge=0.0, le=1.0)
+    v_ref: Voltage = "-66 mV"
+    blocked: bool = Field(True, description="False: this pathway is not blocked at all.")
+
+
+class PharmacologyConfig(_Strict):
+    """Drug concentration and receptor block.
+
+    ``ketamine_uM`` is the free ketamine concentration at the receptors in
+    micromolar (constant here; a time course is an input of the compiled
+    network). ``hypothesis`` names a cited parameter set for which receptors
+    ketamine blocks most (see :mod:`plasticity.pharmacology.block`); entries in
+    ``receptors`` override single values of that set.
+    """
+
+    ketamine_uM: float = Field(0.0, ge=0.0, le=10_000.0)
+    block_model: Literal["woodhull", "hill"] = "woodhull"
+    hypothesis: Literal[
+        "glun2cd_interneurons", "glun2b_all", "equal_affinity", "exc_only", "interneurons_only"
+    ] = "glun2cd_interneurons"
+    temperature_C: float = Field(35.0, ge=0.0, le=45.0)
+    trace_dt: Time = Field(
+        "10 ms", description="Sampling interval of the concentration input to the network."
+    )
+    receptors: dict[Literal["exc_to_exc", "exc_to_pv", "exc_to_sst"], dict[str, Any]] = Field(
+        default_factory=dict
+    )
+
+    def resolved_receptors(self) -> dict[str, ReceptorBlockConfig]:
+        """Per-pathway block parameters: the hypothesis preset plus overrides."""
+        from .pharmacology.block import HYPOTHESES
+
+        preset = HYPOTHESES[self.hypothesis]
+        out = {}
+        for name in EXCITATORY_PATHWAYS:
+            values = dict(preset[name])
+            values.update(self.receptors.get(name, {}))
+            out[name] = ReceptorBlockConfig(**values)
+        return out
+
+    @model_validator(mode="after")
+    def _check_receptors(self) -> PharmacologyConfig:
+        for name, override in self.receptors.items():
+            try:
+                self.resolved_receptors()
+            except ValidationError as err:
+                first = err.errors()[0]
+                key = ".".join(str(x) for x in first["loc"])
+                raise ValueError(
+                    f"receptors.{name}.{key}: {first['msg']} (got {first.get('input')!r})"
+                ) from None
+            if not isinstance(override, Mapping):
+                raise ValueError(f"receptors.{name} must be a mapping")
+        return self
+
+
+class Config(_Strict):
+    """A whole experiment: one simulation of one network."""
+
+    name: str = Field("experiment", min_length=1, max_length=200)
+    seed: int = Field(
+        1, ge=0, le=2**31 - 1, description="Fixes every random number of the run."
+    )
+    simulation: SimulationConfig = SimulationConfig()
+    record: RecordConfig = RecordConfig()
+    network: NetworkConfig = NetworkConfig()
+    synapses: SynapseConfig = SynapseConfig()
+    pharmacology: PharmacologyConfig = PharmacologyConfig()
+
+    @model_validator(mode="after")
+    def _check_record(self) -> Config:
+        dt = float(self.simulation.dt)
+        for key in ("state_dt", "rate_bin"):
+            value = float(getattr(self.record, key))
+            if value < dt or not math.isclose(value / dt, round(value / dt), rel_tol=1e-6):
+                raise ValueError(
+                    f"record.{key} ({format_quantity(getattr(self.record, key))}) must be a "
+                    f"whole multiple of simulation.dt ({format_quantity(self.simulation.dt)})"
+                )
+        return self
+
+
+# --------------------------------------------------------------------------- #
+# Loading, overriding, dumping
+# --------------------------------------------------------------------------- #
+def _format_loc(loc: Iterable[Any]) -> str:
+    return ".".join(str(x) for x in loc if not str(x).startswith("function-"))
+
+
+def _format_errors(err: ValidationError) -> list[str]:
+    lines = []
+    for e in err.errors(include_url=False):
+        loc = _format_loc(e["loc"])
+        msg = e["msg"].removeprefix("Value error, ")
+        value = e.get("input")
+        if e["type"] == "extra_forbidden":
+            lines.append(f"{loc}: unknown key (value {value!r}); check the spelling")
+            continue
+        if e["type"] == "missing":
+            lines.append(f"{loc}: required key is missing")
+            continue
+        shown = "" if isinstance(value, dict) else f" (got {value!r})"
+        where = f"{loc}: " if loc else ""
+        lines.append(f"{where}{msg}{shown}")
+    return lines
+
+
+def _parse_override(text: str) -> tuple[list[str], Any]:
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key or any(not part for part in key.split(".")):
+        raise ConfigError([f"override {text!r}: expected KEY=VALUE with a dotted key"])
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    return key.split("."), value
+
+
+def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str, Any]:
+    """Apply ``KEY=VALUE`` overrides with dotted keys to a raw config mapping.
+
+    Values are read as YAML scalars (``400`` is a number, ``"0.5 nS"`` a
+    string). Unknown keys are caught later by validation.
+    """
+    data = copy.deepcopy(data)
+    for text in overrides:
+        path, value = _parse_override(text)
+        node = data
+        for i, part in enumerate(path[:-1]):
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            if not isinstance(child, dict):
+                where = ".".join(path[: i + 1])
+                raise ConfigError([f"override {text!r}: {where} is a value, not a section"])
+            node = child
+        node[path[-1]] = value
+    return data
+
+
+def load_config(
+    source: str | Path | Mapping[str, Any] | None = None,
+    overrides: Iterable[str] = (),
+) -> Config:
+    """Read, override and validate an experiment config.
+
+    Parameters
+    ----------
+    source : path or mapping, optional
+        A YAML file, an already-parsed mapping, or None for all defaults.
+    overrides : iterable of str
+        ``KEY=VALUE`` strings with dotted keys, e.g. ``"network.n_exc=400"``.
+
+    Returns
+    -------
+    Config
+        The validated configuration.
+
+    Raises
+    ------
+    ConfigError
+        With one line per problem, naming key, value and expectation.
+    """
+    origin = None
+    if source is None:
+        data: Any = {}
+    elif isinstance(source, Mapping):
+        data = dict(source)
+    else:
+        origin = str(source)
+        path = Path(source)
+        if not path.is_file():
+            raise ConfigError([f"no config file at '{path}'"])
+        try:
+            data = yaml.safe_load(path.read_text()) or {}
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(err, "problem", None) or "invalid YAML"
+            raise ConfigError([f"not valid YAML{where}: {problem}"], origin) from None
+        except UnicodeDecodeError:
+            raise ConfigError(["not a text file"], origin) from None
+    if not isinstance(data, dict):
+        raise ConfigError(
+            [f"the top level must be a mapping of keys, got {type(data).__name__}"], origin
+        )
+    data = apply_overrides(data, overrides)
+    try:
+        return Config.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_format_errors(err), origin) from None
+
+
+def dump_config(config: Config) -> str:
+    """The fully resolved config as YAML text (every default written out)."""
+    data = config.model_dump(mode="json")
+    return yaml.safe_dump(data, sort_keys=False)

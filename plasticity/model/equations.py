@@ -1,0 +1,215 @@
+"""Equation strings for the cell types, written the Brian2 way.
+
+Each population is built from compartments (``soma``, and ``dend`` for the
+pyramidal dendrite). A compartment carries the conductances of the channels
+that land on it: AMPA, NMDA, and GABA_A from PV and/or SST cells. Every
+parameter is a ``(shared, constant)`` variable, never a literal, so that the
+compiled network takes it as a run-time input: one build serves every value.
+
+NMDA conductance (Brunel & Wang 2001; Wang 2002)::
+
+    I_NMDA = g_NMDA * B_Mg(V) * (1 - b_ket(C(t), V)) * (V - E_exc)
+
+with the Jahr & Stevens (1990) Mg2+ block B_Mg and the Woodhull-type ketamine
+block b_ket of :mod:`plasticity.pharmacology.block`, evaluated with the
+compartment's own voltage (the dendrite's for synapses on the dendrite).
+``C(t)`` is the TimedArray ``ketamine_conc``, an input of the compiled code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Compartment",
+    "PopulationSpec",
+    "neuron_equations",
+    "nmda_gating_equations",
+    "reset_code",
+]
+
+VOLTAGE = {"soma": "v", "dend": "v_d"}
+SUFFIX = {"soma": "s", "dend": "d"}
+
+
+@dataclass
+class Compartment:
+    """The channels present on one compartment."""
+
+    name: str  # "soma" or "dend"
+    ampa: bool = False
+    nmda: bool = False
+    gaba_from: list[str] = field(default_factory=list)  # "pv", "sst"
+
+    @property
+    def v(self) -> str:
+        """Name of the compartment's voltage variable."""
+        return VOLTAGE[self.name]
+
+    @property
+    def sfx(self) -> str:
+        """Suffix of the compartment's variables."""
+        return SUFFIX[self.name]
+
+
+@dataclass
+class PopulationSpec:
+    """What a population's equations must contain."""
+
+    name: str
+    compartments: dict[str, Compartment]
+    nmda_source: bool = False  # presynaptic NMDA gating lives here (exc cells)
+    nmda_gating: str = "exact"
+    presynaptic_sources: list[str] = field(default_factory=list)  # for p_conn variables
+
+    @property
+    def has_dendrite(self) -> bool:
+        """True for a two-compartment cell."""
+        return "dend" in self.compartments
+
+    @property
+    def nmda_compartment(self) -> Compartment | None:
+        """The compartment receiving NMDA synapses, if any."""
+        for comp in self.compartments.values():
+            if comp.nmda:
+                return comp
+        return None
+
+
+def _compartment_equations(comp: Compartment, gating: str) -> tuple[list[str], set[str]]:
+    """Equations of one compartment's synaptic currents and their parameters."""
+    s, v = comp.sfx, comp.v
+    terms, lines, params = [], [], set()
+    if comp.ampa:
+        lines.append(f"dg_ampa_{s}/dt = -g_ampa_{s}/tau_ampa : siemens")
+        terms.append(f"g_ampa_{s}*({v} - E_exc)")
+        params |= {"tau_ampa", "E_exc"}
+    if comp.nmda:
+        if gating == "exact":
+            lines.append(f"g_nmda_{s} : siemens")
+        else:
+            lines.append(f"dg_nmda_{s}/dt = -g_nmda_{s}/tau_nmda_decay : siemens")
+            params.add("tau_nmda_decay")
+        lines += [
+            f"I_nmda_{s} = g_nmda_{s} * mg_{s} * (1 - bket_{s}) * ({v} - E_exc) : amp",
+            f"mg_{s} = 1/(1 + Mg/(3.57*mM)*exp(-0.062*{v}/mV)) : 1",
+            f"bket_{s} = ket_on * xk_{s}/(1 + xk_{s}) : 1",
+            f"xk_{s} = (ketamine_conc(t)/ic50_ket)**hill_ket"
+            f" * exp(-hill_ket*delta_ket*({v} - v_ref_ket)/V_T) : 1",
+        ]
+        terms.append(f"I_nmda_{s}")
+        params |= {"E_exc", "Mg", "ket_on", "ic50_ket", "hill_ket", "delta_ket", "v_ref_ket", "V_T"}
+    for src in comp.gaba_from:
+        lines.append(f"dg_gaba_{src}_{s}/dt = -g_gaba_{src}_{s}/tau_gaba_{src} : siemens")
+        terms.append(f"g_gaba_{src}_{s}*({v} - E_inh)")
+        params |= {f"tau_gaba_{src}", "E_inh"}
+    total = " + ".join(terms) if terms else "0*amp"
+    lines.insert(0, f"I_syn_{s} = {total} : amp")
+    return lines, params
+
+
+def nmda_gating_equations(gating: str) -> tuple[list[str], set[str]]:
+    """Presynaptic NMDA gating of an excitatory cell.
+
+    ``exact``: x and s of Wang (2002), ds/dt = -s/tau_d + alpha x (1 - s),
+    dx/dt = -x/tau_r, x += 1 at each spike. All synapses of one presynaptic
+    cell see the same spike train, so their gating variables are identical
+    and are computed once per cell rather than once per synapse.
+
+    ``event``: NEST ``iaf_bw_2001``: s decays with tau_d and jumps by
+    k0 + k1 s at each spike; the jump is delivered to the targets.
+    """
+    if gating == "exact":
+        return (
+            [
+                "dx_nmda/dt = -x_nmda/tau_nmda_rise : 1",
+                "ds_nmda/dt = -s_nmda/tau_nmda_decay + alpha_nmda*x_nmda*(1 - s_nmda) : 1",
+            ],
+            {"tau_nmda_rise", "tau_nmda_decay", "alpha_nmda"},
+        )
+    return (
+        ["ds_nmda/dt = -s_nmda/tau_nmda_decay : 1", "nmda_jump : 1"],
+        {"tau_nmda_decay", "k0_nmda", "k1_nmda"},
+    )
+
+
+PARAM_UNITS = {
+    "C_s": "farad",
+    "C_d": "farad",
+    "g_L_s": "siemens",
+    "g_L_d": "siemens",
+    "g_c": "siemens",
+    "E_L": "volt",
+    "V_th": "volt",
+    "V_reset": "volt",
+    "t_ref": "second",
+    "bap": "volt",
+    "tau_ampa": "second",
+    "tau_nmda_rise": "second",
+    "tau_nmda_decay": "second",
+    "alpha_nmda": "hertz",
+    "k0_nmda": "1",
+    "k1_nmda": "1",
+    "tau_gaba_pv": "second",
+    "tau_gaba_sst": "second",
+    "E_exc": "volt",
+    "E_inh": "volt",
+    "Mg": "mmolar",
+    "ket_on": "1",
+    "ic50_ket": "mmolar",
+    "hill_ket": "1",
+    "delta_ket": "1",
+    "v_ref_ket": "volt",
+    "V_T": "volt",
+    "ext_rate": "hertz",
+    "g_ext": "siemens",
+}
+
+
+def neuron_equations(spec: PopulationSpec) -> tuple[str, list[str]]:
+    """Model equations of a population and the names of its parameters.
+
+    Returns
+    -------
+    equations : str
+        Brian2 equations, parameters declared ``(shared, constant)``.
+    params : list of str
+        Names of the shared parameters, to be set as run-time inputs.
+    """
+    lines: list[str] = []
+    params = {"C_s", "g_L_s", "E_L", "V_th", "V_reset", "t_ref", "ext_rate", "g_ext"}
+    if spec.has_dendrite:
+        lines += [
+            "dv/dt = (-g_L_s*(v - E_L) - g_c*(v - v_d) - I_syn_s)/C_s : volt (unless refractory)",
+            "dv_d/dt = (-g_L_d*(v_d - E_L) - g_c*(v_d - v) - I_syn_d)/C_d : volt",
+        ]
+        params |= {"C_d", "g_L_d", "g_c", "bap"}
+    else:
+        lines.append("dv/dt = (-g_L_s*(v - E_L) - I_syn_s)/C_s : volt (unless refractory)")
+    for comp in spec.compartments.values():
+        comp_lines, comp_params = _compartment_equations(comp, spec.nmda_gating)
+        lines += comp_lines
+        params |= comp_params
+    if spec.nmda_source:
+        gate_lines, gate_params = nmda_gating_equations(spec.nmda_gating)
+        lines += gate_lines
+        params |= gate_params
+    for src in spec.presynaptic_sources:
+        lines.append(f"p_from_{src} : 1 (shared, constant)")
+    names = sorted(params)
+    for name in names:
+        lines.append(f"{name} : {PARAM_UNITS[name]} (shared, constant)")
+    return "\n".join(lines), names
+
+
+def reset_code(spec: PopulationSpec) -> str:
+    """Reset statements at a somatic spike."""
+    code = ["v = V_reset"]
+    if spec.has_dendrite:
+        code.append("v_d += bap")
+    if spec.nmda_source:
+        if spec.nmda_gating == "exact":
+            code.append("x_nmda += 1")
+        else:
+            code += ["nmda_jump = k0_nmda + k1_nmda*s_nmda", "s_nmda += nmda_jump"]
+    return "\n".join(code)

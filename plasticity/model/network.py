@@ -1,0 +1,332 @@
+"""Build the Brian2 network of a config: populations, synapses, drive, probes.
+
+The builder separates *structure* (population sizes, which pathways and
+compartments exist, time step, durations, recording layout) from *values*
+(every conductance, time constant, connection probability, drive rate, drug
+parameter, the concentration trace and the seed). Structure goes into the
+generated code; values are collected in :attr:`BuiltNetwork.inputs` and set
+at run time (Brian2 ``run_args`` in cpp_standalone), so one compiled build
+serves every parameter value and every seed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import brian2 as b2
+from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
+import numpy as np
+from scipy.special import gamma, gammainc
+
+from ..config import EXCITATORY_PATHWAYS, INHIBITORY_PATHWAYS, POPULATIONS, Config
+from ..pharmacology.block import thermal_voltage
+from .equations import Compartment, PopulationSpec, neuron_equations, reset_code
+
+__all__ = ["BuiltNetwork", "build_network", "nmda_event_constants", "structure_key"]
+
+INTERNEURONS = ("pv", "sst")
+
+
+def _split(pathway: str) -> tuple[str, str]:
+    src, _, tgt = pathway.partition("_to_")
+    return src, tgt
+
+
+def _present(config: Config) -> list[str]:
+    return [p for p in POPULATIONS if config.network.size(p) > 0]
+
+
+def _target_compartment(config: Config, pathway: str) -> str:
+    _, tgt = _split(pathway)
+    wanted = config.synapses.pathway(pathway).target
+    if tgt == "exc" and config.network.exc.dendrite and wanted == "dendrite":
+        return "dend"
+    return "soma"
+
+
+def population_specs(config: Config) -> dict[str, PopulationSpec]:
+    """Which compartments and channels each present population has."""
+    present = _present(config)
+    gating = config.synapses.nmda_gating
+    specs = {}
+    for pop in present:
+        comps = {"soma": Compartment("soma", ampa=True)}  # external drive is AMPA on the soma
+        if pop == "exc" and config.network.exc.dendrite:
+            comps["dend"] = Compartment("dend")
+        specs[pop] = PopulationSpec(pop, comps, nmda_gating=gating)
+    for pathway in EXCITATORY_PATHWAYS + INHIBITORY_PATHWAYS:
+        src, tgt = _split(pathway)
+        if src not in specs or tgt not in specs:
+            continue
+        comp = specs[tgt].compartments[_target_compartment(config, pathway)]
+        specs[tgt].presynaptic_sources.append(src)
+        if src == "exc":
+            comp.ampa = comp.nmda = True
+            specs["exc"].nmda_source = True
+        else:
+            comp.gaba_from.append(src)
+    return specs
+
+
+def nmda_event_constants(tau_rise_ms: float, tau_decay_ms: float, alpha_per_ms: float):
+    """Jump constants of NEST's ``iaf_bw_2001`` event-driven NMDA gating.
+
+    At a presynaptic spike s jumps by ``k0 + k1 * s`` with
+    k0 = (alpha tau_r)^(tau_r/tau_d) * gamma_lower(1 - tau_r/tau_d, alpha tau_r)
+    and k1 = exp(-alpha tau_r) - 1 (nest-simulator ``models/iaf_bw_2001.h``).
+    """
+    at = alpha_per_ms * tau_rise_ms
+    a = 1.0 - tau_rise_ms / tau_decay_ms
+    k0 = at ** (tau_rise_ms / tau_decay_ms) * gammainc(a, at) * gamma(a)
+    k1 = math.expm1(-at)
+    return float(k0), float(k1)
+
+
+def structure_key(config: Config) -> dict[str, Any]:
+    """Everything that changes the generated code (and so needs a new build)."""
+    syn = config.synapses
+    return {
+        "sizes": {p: config.network.size(p) for p in POPULATIONS},
+        "dendrite": config.network.exc.dendrite,
+        "targets": {
+            p: _target_compartment(config, p) for p in EXCITATORY_PATHWAYS + INHIBITORY_PATHWAYS
+        },
+        "delays_ms": {
+            p: round(float(syn.pathway(p).delay) * 1e3, 9)
+            for p in EXCITATORY_PATHWAYS + INHIBITORY_PATHWAYS
+        },
+        "nmda_gating": syn.nmda_gating,
+        "dt_ms": float(config.simulation.dt) * 1e3,
+        "duration_ms": float(config.simulation.duration) * 1e3,
+        "state_dt_ms": float(config.record.state_dt) * 1e3,
+        "trace_dt_ms": float(config.pharmacology.trace_dt) * 1e3,
+        "record_spikes": config.record.spikes,
+    }
+
+
+def structure_hash(config: Config) -> str:
+    """Short hash of :func:`structure_key`."""
+    text = json.dumps(structure_key(config), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass
+class BuiltNetwork:
+    """The Brian2 objects of one network and its run-time inputs."""
+
+    network: b2.Network
+    groups: dict[str, b2.NeuronGroup]
+    specs: dict[str, PopulationSpec]
+    spike_monitors: dict[str, b2.SpikeMonitor]
+    probe_monitors: dict[str, b2.StateMonitor]
+    probe_variables: dict[str, dict[str, tuple[str, str, str]]]
+    concentration: b2.TimedArray
+    control: b2.NeuronGroup
+    inputs: dict[Any, Any] = field(default_factory=dict)
+
+
+def _population_values(config: Config, pop: str, spec: PopulationSpec) -> dict[str, Any]:
+    net, syn, ph = config.network, config.synapses, config.pharmacology
+    if pop == "exc":
+        cell = net.exc
+        values = dict(C_s=cell.C_soma, g_L_s=cell.g_L_soma)
+        if cell.dendrite:
+            values.update(C_d=cell.C_dend, g_L_d=cell.g_L_dend, g_c=cell.g_couple, bap=cell.bap)
+    else:
+        cell = getattr(net, pop)
+        values = dict(C_s=cell.C, g_L_s=cell.g_L)
+    values.update(E_L=cell.E_L, V_th=cell.V_th, V_reset=cell.V_reset, t_ref=cell.t_ref)
+    drive = getattr(net.external, pop)
+    values.update(ext_rate=drive.n_inputs * drive.rate, g_ext=drive.g_ampa)
+    k0, k1 = nmda_event_constants(
+        float(syn.tau_nmda_rise) * 1e3, float(syn.tau_nmda_decay) * 1e3,
+        float(syn.alpha_nmda) * 1e-3,
+    )
+    values.update(
+        tau_ampa=syn.tau_ampa, tau_nmda_rise=syn.tau_nmda_rise,
+        tau_nmda_decay=syn.tau_nmda_decay, alpha_nmda=syn.alpha_nmda,
+        k0_nmda=k0, k1_nmda=k1, tau_gaba_pv=syn.tau_gaba_pv, tau_gaba_sst=syn.tau_gaba_sst,
+        E_exc=syn.E_exc, E_inh=syn.E_inh, Mg=syn.Mg,
+        V_T=thermal_voltage(ph.temperature_C) * b2.volt,
+    )
+    receptor = ph.resolved_receptors().get(f"exc_to_{pop}")
+    if receptor is not None:
+        values.update(
+            ket_on=1.0 if receptor.blocked else 0.0,
+            ic50_ket=receptor.ic50,
+            hill_ket=receptor.hill,
+            delta_ket=receptor.delta if ph.block_model == "woodhull" else 0.0,
+            v_ref_ket=receptor.v_ref,
+        )
+    for src in spec.presynaptic_sources:
+        values[f"p_from_{src}"] = config.synapses.pathway(f"{src}_to_{pop}").p
+    return values
+
+
+def _probe(pop: str, spec: PopulationSpec, group: b2.NeuronGroup, dt: Any, namespace: dict):
+    """A one-neuron group holding exact population means, via summed variables."""
+    variables: dict[str, tuple[str, str, str]] = {
+        "v_mean": ("v", "volt", "mean somatic membrane potential"),
+    }
+    if spec.has_dendrite:
+        variables["v_d_mean"] = ("v_d", "volt", "mean dendritic membrane potential")
+    comp = spec.nmda_compartment
+    if comp is not None:
+        variables["nmda_block"] = (
+            f"bket_{comp.sfx}", "1", "mean fraction of NMDA receptors blocked by ketamine"
+        )
+        variables["mg_unblock"] = (
+            f"mg_{comp.sfx}", "1", "mean fraction of NMDA conductance free of Mg2+ block"
+        )
+    if pop == "exc":
+        # LFP proxy: sum of absolute synaptic currents onto pyramidal cells
+        # (Mazzoni et al. 2008, Front Comput Neurosci; Mazzoni et al. 2015, PLoS
+        # Comput Biol 11:e1004584), here their mean per cell.
+        variables["lfp_proxy"] = (
+            " + ".join(f"abs(I_syn_{c.sfx})" for c in spec.compartments.values()),
+            "amp",
+            "LFP proxy: mean absolute synaptic current onto pyramidal cells",
+        )
+    probe_eqs = "\n".join(f"{name} : {unit}" for name, (_, unit, _) in variables.items())
+    probe = b2.NeuronGroup(1, probe_eqs, name=f"probe_{pop}")
+    summed = "\n".join(
+        f"{name}_post = ({expr}_pre)/N_pre : {unit} (summed)"
+        if name != "lfp_proxy"
+        else f"{name}_post = ({_pre_expr(expr)})/N_pre : {unit} (summed)"
+        for name, (expr, unit, _) in variables.items()
+    )
+    link = b2.Synapses(group, probe, summed, name=f"probe_{pop}_sum", namespace=namespace)
+    link.connect()
+    mon = b2.StateMonitor(probe, list(variables), record=0, dt=dt, name=f"probe_{pop}_mon")
+    return probe, link, mon, variables
+
+
+def _pre_expr(expr: str) -> str:
+    import re
+
+    return re.sub(r"\b(I_syn_[sd])\b", r"\1_pre", expr)
+
+
+def build_network(config: Config) -> BuiltNetwork:
+    """Create the Brian2 objects for ``config`` on the active device.
+
+    The caller has selected the device. Parameter values are not written into
+    the objects; they are returned in ``inputs`` (a mapping from Brian2
+    variable views or TimedArrays to values) for the caller to apply.
+    """
+    sim, syn = config.simulation, config.synapses
+    specs = population_specs(config)
+    dt = sim.dt
+    objects: list[Any] = []
+    inputs: dict[Any, Any] = {}
+
+    n_trace = int(math.ceil(float(sim.duration) / float(config.pharmacology.trace_dt))) + 1
+    conc_values = np.full(n_trace, config.pharmacology.ketamine_uM) * b2.umolar
+    # In standalone the values are a run-time input: build with a fixed
+    # placeholder so that the build does not depend on them.
+    standalone = isinstance(b2.get_device(), CPPStandaloneDevice)
+    initial = np.zeros(n_trace) * b2.umolar if standalone else conc_values
+    concentration = b2.TimedArray(initial, dt=config.pharmacology.trace_dt, name="ketamine_conc")
+    inputs[concentration] = conc_values
+
+    control = b2.NeuronGroup(1, "rng_seed : integer (shared, constant)", name="control")
+    objects.append(control)
+    inputs[control.rng_seed] = int(config.seed)
+
+    groups: dict[str, b2.NeuronGroup] = {}
+    for pop, spec in specs.items():
+        eqs, params = neuron_equations(spec)
+        group = b2.NeuronGroup(
+            config.network.size(pop), eqs, threshold="v > V_th", reset=reset_code(spec),
+            refractory="t_ref", method="euler", name=pop,
+            namespace={"ketamine_conc": concentration},
+        )
+        group.run_regularly(
+            "g_ampa_s += g_ext * poisson(ext_rate * dt)", dt=dt, when="before_groups",
+            name=f"{pop}_drive",
+        )
+        values = _population_values(config, pop, spec)
+        for name in params + [f"p_from_{s}" for s in spec.presynaptic_sources]:
+            inputs[getattr(group, name)] = values[name]
+        groups[pop] = group
+        objects.append(group)
+
+    synapses = []
+    for pathway in EXCITATORY_PATHWAYS + INHIBITORY_PATHWAYS:
+        src, tgt = _split(pathway)
+        if src not in groups or tgt not in groups:
+            continue
+        cfg = syn.pathway(pathway)
+        sfx = "d" if _target_compartment(config, pathway) == "dend" else "s"
+        if src == "exc":
+            model = "w_ampa : siemens (shared, constant)\nw_nmda : siemens (shared, constant)"
+            on_pre = f"g_ampa_{sfx}_post += w_ampa"
+            if syn.nmda_gating == "exact":
+                model += f"\ng_nmda_{sfx}_post = w_nmda * s_nmda_pre : siemens (summed)"
+            else:
+                on_pre += f"\ng_nmda_{sfx}_post += w_nmda * nmda_jump_pre"
+        else:
+            model = "w_gaba : siemens (shared, constant)"
+            on_pre = f"g_gaba_{src}_{sfx}_post += w_gaba"
+        s = b2.Synapses(groups[src], groups[tgt], model, on_pre=on_pre, delay=cfg.delay,
+                        name=pathway)
+        if src == "exc":
+            inputs[s.w_ampa] = cfg.g_ampa
+            inputs[s.w_nmda] = cfg.g_nmda
+        else:
+            inputs[s.w_gaba] = cfg.g_gaba
+        synapses.append((s, src == tgt, src))
+        objects.append(s)
+
+    return _finish(config, specs, groups, synapses, objects, inputs, concentration, control)
+
+
+def _finish(config, specs, groups, synapses, objects, inputs, concentration, control):
+    """Connectivity, initial state and monitors: the random part, after seeding."""
+    device = b2.get_device()
+    if isinstance(device, CPPStandaloneDevice):
+        device.apply_run_args()
+        seed_name = device.get_array_name(control.variables["rng_seed"])
+        device.insert_code(
+            "main",
+            "for (size_t _i = 0; _i < brian::_random_generators.size(); _i++)\n"
+            f"    brian::_random_generators[_i].seed((unsigned long){seed_name}[0] + _i);",
+        )
+    else:
+        b2.seed(int(config.seed))
+        for key, value in inputs.items():
+            if isinstance(key, b2.TimedArray):
+                continue
+            key[:] = value
+    for s, recurrent, src in synapses:
+        condition = "i != j" if recurrent else None
+        s.connect(condition=condition, p=f"p_from_{src}_post")
+    for group in groups.values():
+        group.v = "E_L + rand()*(V_th - E_L)"
+        if "v_d" in group.variables:
+            group.v_d = "E_L"
+
+    spike_monitors = {}
+    if config.record.spikes:
+        for pop, group in groups.items():
+            spike_monitors[pop] = b2.SpikeMonitor(group, name=f"spikes_{pop}")
+            objects.append(spike_monitors[pop])
+    probe_monitors, probe_variables = {}, {}
+    for pop, group in groups.items():
+        probe, link, mon, variables = _probe(
+            pop, specs[pop], group, config.record.state_dt, {"ketamine_conc": concentration}
+        )
+        objects += [probe, link, mon]
+        probe_monitors[pop] = mon
+        probe_variables[pop] = variables
+
+    network = b2.Network(objects)
+    return BuiltNetwork(
+        network=network, groups=groups, specs=specs, spike_monitors=spike_monitors,
+        probe_monitors=probe_monitors, probe_variables=probe_variables,
+        concentration=concentration, control=control, inputs=inputs,
+    )

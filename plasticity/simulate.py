@@ -1,0 +1,422 @@
+"""Run one simulation from a config and write its result file.
+
+Two Brian2 targets are supported:
+
+``cpp_standalone`` (default)
+    The network becomes a C++ program. Programs are cached by structure in
+    ``$PLASTICITY_BUILD_DIR`` (default ``~/.cache/plasticity/builds``): every
+    parameter value, the seed and the concentration trace are passed on the
+    program's command line (Brian2 ``run_args``), so a second run of the
+    same structure compiles nothing.
+``runtime``
+    Brian2's Cython runtime, for debugging and for interactive use.
+
+The summary statistics, series and spikes are written with
+:func:`plasticity.storage.write_result`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import brian2 as b2
+from brian2.devices.device import reset_device
+import numpy as np
+
+from . import __version__
+from .analysis import band_power_fraction, summarize_population
+from .config import Config, dump_config
+from .model.network import BuiltNetwork, build_network, structure_key
+from .storage import Series, SpikeData, write_result
+
+__all__ = ["RunData", "build_root", "run", "simulate"]
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def build_root(config: Config | None = None) -> Path:
+    """Directory holding the cached standalone builds."""
+    if config is not None and config.simulation.build_dir:
+        return Path(config.simulation.build_dir).expanduser()
+    env = os.environ.get("PLASTICITY_BUILD_DIR")
+    if env:
+        return Path(env).expanduser()
+    return Path.home() / ".cache" / "plasticity" / "builds"
+
+
+def _cpu_signature() -> str:
+    flags = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("flags"):
+                flags = line
+                break
+    return hashlib.sha256(f"{platform.machine()} {flags}".encode()).hexdigest()[:12]
+
+
+def _model_source_hash() -> str:
+    h = hashlib.sha256()
+    for path in sorted((_PACKAGE_DIR / "model").glob("*.py")) + [Path(__file__)]:
+        h.update(path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def build_key(config: Config) -> str:
+    """Key of the compiled build: structure, code, toolchain and CPU."""
+    parts = {
+        "structure": structure_key(config),
+        "threads": config.simulation.threads,
+        "brian2": b2.__version__,
+        "python": platform.python_version(),
+        "cpu": _cpu_signature(),
+        "model_source": _model_source_hash(),
+    }
+    return hashlib.sha256(repr(sorted(parts.items())).encode()).hexdigest()[:20]
+
+
+@dataclass
+class RunData:
+    """Everything read back from a finished simulation."""
+
+    spikes: dict[str, tuple[np.ndarray, np.ndarray]]  # pop -> (ids, times ms)
+    sizes: dict[str, int]
+    probe_time_ms: np.ndarray
+    probes: dict[str, dict[str, np.ndarray]]  # pop -> var -> values (SI)
+    probe_meta: dict[str, dict[str, tuple[str, str, str]]]
+    n_synapses: dict[str, int]
+    timings: dict[str, float]
+    build_dir: str | None
+
+
+# --------------------------------------------------------------------------- #
+# Progress
+# --------------------------------------------------------------------------- #
+class _Progress:
+    """A tqdm bar fed from the standalone program's progress file."""
+
+    def __init__(self, total_s: float, enabled: bool):
+        self.enabled = enabled
+        self.total_s = total_s
+        self.bar = None
+
+    def start(self) -> None:
+        """Show the bar (when the simulation itself starts, after building)."""
+        if self.enabled and self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=round(self.total_s, 3), unit="sim-s", file=sys.stderr,
+                            desc="simulating", leave=False, dynamic_ncols=True)
+
+    def update(self, fraction: float) -> None:
+        if self.bar is not None:
+            target = round(min(max(fraction, 0.0), 1.0) * self.total_s, 3)
+            self.bar.update(max(0.0, target - self.bar.n))
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.update(1.0)
+            self.bar.close()
+
+    @contextlib.contextmanager
+    def watch(self, path: Path) -> Iterator[None]:
+        """Poll ``path`` (written by the C++ report function) while running."""
+        stop = threading.Event()
+
+        def poll() -> None:
+            while not stop.wait(0.25):
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    self.update(float(path.read_text().split()[0]))
+
+        thread = threading.Thread(target=poll, daemon=True)
+        if self.enabled:
+            self.start()
+            thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            if self.enabled:
+                thread.join()
+
+
+_CPP_REPORT = (
+    'std::ofstream _progress((brian::results_dir + "progress.txt").c_str(), std::ios::trunc);'
+    "\n_progress << completed << \" \" << elapsed << std::endl;"
+)
+
+
+# --------------------------------------------------------------------------- #
+# Device handling
+# --------------------------------------------------------------------------- #
+@contextlib.contextmanager
+def _locked(path: Path, exclusive: bool) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _select_standalone(threads: int) -> None:
+    b2.set_device("cpp_standalone", build_on_run=False)
+    b2.device.reinit()
+    b2.device.activate(build_on_run=False)
+    b2.prefs.devices.cpp_standalone.openmp_threads = threads if threads > 1 else 0
+    b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
+
+
+def _collect(built: BuiltNetwork, timings: dict[str, float], build_dir: str | None) -> RunData:
+    spikes = {
+        pop: (np.asarray(mon.i[:], dtype=np.int64), np.asarray(mon.t[:] / b2.ms))
+        for pop, mon in built.spike_monitors.items()
+    }
+    probes: dict[str, dict[str, np.ndarray]] = {}
+    time_ms = np.zeros(0)
+    for pop, mon in built.probe_monitors.items():
+        time_ms = np.asarray(mon.t[:] / b2.ms)
+        probes[pop] = {
+            name: np.asarray(getattr(mon, name)[0], dtype=float)
+            for name in built.probe_variables[pop]
+        }
+    n_syn = {
+        obj.name: int(len(obj))
+        for obj in built.network.objects
+        if isinstance(obj, b2.Synapses) and "_to_" in obj.name
+    }
+    return RunData(
+        spikes=spikes,
+        sizes={pop: int(len(g)) for pop, g in built.groups.items()},
+        probe_time_ms=time_ms,
+        probes=probes,
+        probe_meta=built.probe_variables,
+        n_synapses=n_syn,
+        timings=timings,
+        build_dir=build_dir,
+    )
+
+
+def _run_standalone(config: Config, progress: _Progress) -> RunData:
+    root = build_root(config)
+    key = build_key(config)
+    build_dir = root / key
+    timings: dict[str, float] = {}
+    lock = root / f"{key}.lock"
+    with _locked(lock, exclusive=True):
+        t0 = time.perf_counter()
+        _select_standalone(config.simulation.threads)
+        built = build_network(config)
+        built.network.run(config.simulation.duration, report=_CPP_REPORT, report_period=1 * b2.second)
+        b2.device.build(directory=str(build_dir), compile=True, run=False, with_output=False)
+        timings["build_s"] = time.perf_counter() - t0
+        results_rel = f"results/{uuid.uuid4().hex}"
+        results_dir = build_dir / results_rel
+        t1 = time.perf_counter()
+        try:
+            with progress.watch(results_dir / "progress.txt"):
+                b2.device.run(
+                    directory=str(build_dir), results_directory=results_rel,
+                    with_output=False, run_args=built.inputs,
+                )
+            timings["run_s"] = time.perf_counter() - t1
+            data = _collect(built, timings, str(build_dir))
+        finally:
+            shutil.rmtree(results_dir, ignore_errors=True)
+            b2.device.reinit()
+            reset_device()
+    return data
+
+
+def _run_runtime(config: Config, progress: _Progress) -> RunData:
+    reset_device()
+    b2.set_device("runtime")
+    b2.prefs.codegen.target = "cython"
+    t0 = time.perf_counter()
+    built = build_network(config)
+    duration = float(config.simulation.duration)
+
+    def report(elapsed, complete, start, total):  # noqa: ARG001 - Brian2 signature
+        progress.update(float(complete))
+
+    progress.start()
+    built.network.run(config.simulation.duration, report=report, report_period=1 * b2.second)
+    timings = {"build_s": 0.0, "run_s": time.perf_counter() - t0, "duration_s": duration}
+    return _collect(built, timings, None)
+
+
+def simulate(config: Config, *, progress: bool = False) -> RunData:
+    """Simulate ``config`` and return the recorded data (nothing is written)."""
+    bar = _Progress(float(config.simulation.duration), progress)
+    try:
+        if config.simulation.device == "cpp_standalone":
+            return _run_standalone(config, bar)
+        return _run_runtime(config, bar)
+    finally:
+        bar.close()
+
+
+# --------------------------------------------------------------------------- #
+# Result assembly
+# --------------------------------------------------------------------------- #
+_SI_UNITS = {"volt": (1e3, "mV"), "amp": (1e12, "pA"), "1": (1.0, "1")}
+
+
+def _series(config: Config, data: RunData) -> list[Series]:
+    out = []
+    t = data.probe_time_ms
+    variables: dict[str, tuple[np.ndarray, str, str]] = {}
+    for pop, pop_values in data.probes.items():
+        for name, (_, unit, description) in data.probe_meta[pop].items():
+            scale, label = _SI_UNITS[unit]
+            if name in ("nmda_block", "mg_unblock"):
+                key = f"{name}_exc_to_{pop}"
+                description = f"{description} (pathway exc_to_{pop})"
+            elif name == "lfp_proxy":
+                key = name
+            else:
+                key = f"{name}_{pop}"
+                description = f"{description} ({pop})"
+            variables[key] = (pop_values[name] * scale, label, description)
+    trace_dt_ms = float(config.pharmacology.trace_dt) * 1e3
+    conc = np.full_like(t, config.pharmacology.ketamine_uM, dtype=float)
+    variables["ketamine_conc"] = (
+        conc, "uM", f"ketamine concentration driving the block (sampled every {trace_dt_ms:g} ms)"
+    )
+    if len(t):
+        out.append(Series("state", t, variables))
+    bin_ms = float(config.record.rate_bin) * 1e3
+    t_stop = float(config.simulation.duration) * 1e3
+    edges = np.arange(0.0, t_stop + 1e-9, bin_ms)
+    centres = 0.5 * (edges[:-1] + edges[1:])
+    rates = {}
+    for pop, (_, times) in data.spikes.items():
+        counts, _ = np.histogram(times, bins=edges)
+        n = max(data.sizes[pop], 1)
+        rates[f"rate_{pop}"] = (counts / (n * bin_ms * 1e-3), "Hz", f"population rate of {pop}")
+    if rates:
+        out.append(Series("rates", centres, rates))
+    return out
+
+
+def _summary(config: Config, data: RunData) -> dict[str, tuple[float, str]]:
+    t0 = float(config.simulation.warmup) * 1e3
+    t1 = float(config.simulation.duration) * 1e3
+    summary: dict[str, tuple[float, str]] = {
+        "ketamine_uM": (float(config.pharmacology.ketamine_uM), "uM"),
+        "seed": (float(config.seed), "1"),
+    }
+    units = {"rate_hz": "Hz", "peak_freq_hz": "Hz"}
+    for pop, (ids, times) in data.spikes.items():
+        stats = summarize_population(ids, times, data.sizes[pop], t0, t1, bin_ms=1.0)
+        for key, value in stats.items():
+            summary[f"{pop}_{key}"] = (float(value), units.get(key, "1"))
+    mask = data.probe_time_ms >= t0
+    for pop, values in data.probes.items():
+        for name in ("nmda_block", "mg_unblock"):
+            if name in values and mask.any():
+                summary[f"{name}_exc_to_{pop}"] = (float(np.mean(values[name][mask])), "1")
+        if "v_mean" in values and mask.any():
+            summary[f"{pop}_v_mean_mV"] = (float(np.mean(values["v_mean"][mask]) * 1e3), "mV")
+    lfp = data.probes.get("exc", {}).get("lfp_proxy")
+    if lfp is not None and mask.sum() > 16:
+        dt_ms = float(config.record.state_dt) * 1e3
+        summary["lfp_gamma_fraction"] = (float(band_power_fraction(lfp[mask], dt_ms)), "1")
+    for name, n in data.n_synapses.items():
+        summary[f"n_syn_{name}"] = (float(n), "1")
+    return summary
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(_PACKAGE_DIR), "rev-parse", "HEAD"],
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(_PACKAGE_DIR), "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True, text=True, timeout=5, check=True,
+        ).stdout.strip()
+        return out + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def _provenance(config: Config, data: RunData, wall_s: float, started: str) -> dict[str, Any]:
+    import h5py
+
+    return {
+        "plasticity_version": __version__,
+        "brian2_version": b2.__version__,
+        "numpy_version": np.__version__,
+        "h5py_version": h5py.__version__,
+        "python_version": platform.python_version(),
+        "git_commit": _git_commit(),
+        "seed": int(config.seed),
+        "device": config.simulation.device,
+        "codegen_target": "cpp_standalone" if config.simulation.device == "cpp_standalone"
+        else "cython",
+        "threads": int(config.simulation.threads),
+        "build_key": build_key(config) if config.simulation.device == "cpp_standalone" else "",
+        "build_dir": data.build_dir or "",
+        "build_s": float(data.timings.get("build_s", 0.0)),
+        "run_s": float(data.timings.get("run_s", 0.0)),
+        "wall_time_s": float(wall_s),
+        "started_utc": started,
+        "host": socket.gethostname(),
+        "platform": platform.platform(),
+        "command": " ".join(sys.argv),
+    }
+
+
+def run(config: Config, output: str | os.PathLike[str] | None = None, *,
+        progress: bool = False) -> Path:
+    """Simulate ``config`` and write one HDF5 result file.
+
+    Parameters
+    ----------
+    config : Config
+        A validated config (see :func:`plasticity.load_config`).
+    output : path, optional
+        Result file; default ``results/<config.name>.h5``.
+    progress : bool
+        Show a progress bar on stderr.
+
+    Returns
+    -------
+    Path
+        The result file, written atomically.
+    """
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    t0 = time.perf_counter()
+    data = simulate(config, progress=progress)
+    wall = time.perf_counter() - t0
+    path = Path(output) if output is not None else Path("results") / f"{config.name}.h5"
+    spikes = [
+        SpikeData(pop, ids, times, data.sizes[pop]) for pop, (ids, times) in data.spikes.items()
+    ]
+    return write_result(
+        path,
+        spikes=spikes,
+        series=_series(config, data),
+        summary=_summary(config, data),
+        provenance=_provenance(config, data, wall, started),
+        config_yaml=dump_config(config),
+        extra_attrs={"name": config.name},
+    )

@@ -1,0 +1,378 @@
+"""One self-describing HDF5 result file per simulation run.
+
+Layout (schema version 1)::
+
+    /                      attrs: magic, version (SONATA), plasticity_schema_version,
+                                  creator, plus caller-supplied extra attrs
+    /spikes/<population>/  attrs: sorting (HDF5 enum, by_time), n_nodes
+        timestamps         float64, attr units="ms"
+        node_ids           uint64
+    /series/<name>/
+        time               float64 dimension scale "time", attr units="ms"
+        <variable>         float64 on dim "time", attrs units, long_name
+    /summary/<key>         scalar float64, attr units ("1" if dimensionless)
+    /provenance            attrs: provenance entries
+        config             resolved config YAML (variable-length UTF-8 string)
+
+The spikes group follows the SONATA spike-report format and the series groups
+follow netCDF-4 conventions, so ``libsonata`` and ``xarray`` read them directly.
+Files are written atomically: a reader never sees a half-written file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import h5py
+import numpy as np
+import xarray as xr
+
+SCHEMA_VERSION: int = 1
+SUPPORTED_SCHEMA_VERSIONS: tuple[int, ...] = (1,)
+
+SONATA_MAGIC = np.uint32(0x0A7A)
+SONATA_VERSION = np.array([0, 1], dtype=np.uint32)
+SORTING_DTYPE = h5py.enum_dtype({"none": 0, "by_id": 1, "by_time": 2}, basetype="u1")
+RESERVED_ROOT_ATTRS = frozenset({"magic", "version", "plasticity_schema_version", "creator"})
+
+
+class ResultFileError(Exception):
+    """A result file is missing, unreadable, or not in a supported schema."""
+
+
+class MissingEntryError(ResultFileError, KeyError):
+    """A requested population, series or key is not in the result file."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _check_name(kind: str, name: str) -> None:
+    """Reject names that cannot be used as a single HDF5 group/dataset name."""
+    if not isinstance(name, str) or not name or "/" in name or name in (".", ".."):
+        raise ValueError(f"{kind} name {name!r} is invalid: must be a non-empty string without '/'")
+
+
+@dataclass(frozen=True)
+class SpikeData:
+    """Spikes of one population: parallel arrays of node ids and spike times (ms)."""
+
+    population: str
+    node_ids: np.ndarray
+    timestamps_ms: np.ndarray
+    n_nodes: int
+
+    def __post_init__(self) -> None:
+        _check_name("population", self.population)
+        ids, times = np.asarray(self.node_ids), np.asarray(self.timestamps_ms, dtype=np.float64)
+        where = f"population {self.population!r}"
+        if ids.ndim != 1 or ids.shape != times.shape:
+            raise ValueError(f"{where}: node_ids and timestamps_ms must be 1-D of equal length")
+        if self.n_nodes < 0:
+            raise ValueError(f"{where}: n_nodes must be >= 0, got {self.n_nodes}")
+        if ids.size and not (
+            np.issubdtype(ids.dtype, np.integer) and 0 <= ids.min() and ids.max() < self.n_nodes
+        ):
+            raise ValueError(
+                f"{where}: node_ids must be integers in [0, n_nodes={self.n_nodes}), "
+                f"got {ids.dtype} values in [{ids.min()}, {ids.max()}]"
+            )
+        object.__setattr__(self, "node_ids", ids.astype(np.uint64))
+        object.__setattr__(self, "timestamps_ms", times)
+
+
+@dataclass(frozen=True)
+class Series:
+    """Time series sampled on one clock, stored under ``/series/<name>``.
+
+    ``variables`` maps a variable name to ``(values, units, long_description)``,
+    with ``values`` 1-D and as long as ``time_ms``.
+    """
+
+    name: str
+    time_ms: np.ndarray
+    variables: dict[str, tuple[np.ndarray, str, str]]
+
+    def __post_init__(self) -> None:
+        _check_name("series", self.name)
+        time = np.asarray(self.time_ms, dtype=np.float64)
+        if time.ndim != 1:
+            raise ValueError(f"series {self.name!r}: time_ms must be 1-D, got shape {time.shape}")
+        for var, (values, _units, _long_name) in self.variables.items():
+            where = f"series {self.name!r} variable {var!r}"
+            _check_name(f"series {self.name!r} variable", var)
+            if var == "time":
+                raise ValueError(f"{where}: the name 'time' is reserved for the clock")
+            if np.shape(values) != time.shape:
+                raise ValueError(
+                    f"{where} has shape {np.shape(values)}, must match time_ms shape {time.shape}"
+                )
+        object.__setattr__(self, "time_ms", time)
+
+
+def _write_spikes(root: h5py.Group, spikes: list[SpikeData]) -> None:
+    group = root.create_group("spikes")
+    for pop in spikes:
+        if pop.population in group:
+            raise ValueError(f"population {pop.population!r} is given twice; names must be unique")
+        order = np.argsort(pop.timestamps_ms, kind="stable")
+        g = group.create_group(pop.population)
+        g.attrs.create("sorting", 2, dtype=SORTING_DTYPE)
+        g.attrs["n_nodes"] = int(pop.n_nodes)
+        ts = g.create_dataset("timestamps", data=pop.timestamps_ms[order], dtype=np.float64)
+        ts.attrs["units"] = "ms"
+        g.create_dataset("node_ids", data=pop.node_ids[order], dtype=np.uint64)
+
+
+def _write_series(root: h5py.Group, series: list[Series]) -> None:
+    group = root.create_group("series")
+    for s in series:
+        if s.name in group:
+            raise ValueError(f"series {s.name!r} is given twice; names must be unique")
+        g = group.create_group(s.name)
+        time = g.create_dataset("time", data=s.time_ms, dtype=np.float64)
+        time.attrs["units"] = "ms"
+        time.make_scale("time")
+        for var, (values, units, long_name) in s.variables.items():
+            ds = g.create_dataset(var, data=np.asarray(values, dtype=np.float64))
+            ds.dims[0].attach_scale(time)
+            ds.attrs["units"] = str(units)
+            ds.attrs["long_name"] = str(long_name)
+
+
+def _write_summary(root: h5py.Group, summary: dict[str, tuple[float, str]]) -> None:
+    group = root.create_group("summary")
+    for key, (value, units) in summary.items():
+        _check_name("summary", key)
+        ds = group.create_dataset(key, data=np.float64(value))
+        ds.attrs["units"] = str(units) or "1"
+
+
+def _write_provenance(root: h5py.Group, provenance: dict[str, Any], config_yaml: str) -> None:
+    group = root.create_group("provenance")
+    for key, value in provenance.items():
+        if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+            raise TypeError(
+                f"provenance entry {key!r} has type {type(value).__name__}; "
+                "values must be str, int or float"
+            )
+        group.attrs[key] = value
+    group.create_dataset("config", data=config_yaml, dtype=h5py.string_dtype("utf-8"))
+
+
+def _write_root_attrs(root: h5py.File, extra_attrs: dict[str, Any]) -> None:
+    root.attrs["magic"] = SONATA_MAGIC
+    root.attrs["version"] = SONATA_VERSION
+    root.attrs["plasticity_schema_version"] = SCHEMA_VERSION
+    root.attrs["creator"] = "plasticity"
+    for key, value in extra_attrs.items():
+        if key in RESERVED_ROOT_ATTRS:
+            raise ValueError(
+                f"extra attr {key!r} is reserved; choose a name not in "
+                f"{sorted(RESERVED_ROOT_ATTRS)}"
+            )
+        root.attrs[key] = value
+
+
+def _fsync_path(path: Path) -> None:
+    """Flush a file's or directory's data to disk (directories: POSIX only)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except (PermissionError, IsADirectoryError):  # e.g. directories on Windows
+        return
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _file_mode() -> int:
+    """Permissions a newly created file would get under the current umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_result(
+    path: str | os.PathLike[str],
+    *,
+    spikes: list[SpikeData],
+    series: list[Series],
+    summary: dict[str, tuple[float, str]],
+    provenance: dict[str, str | int | float],
+    config_yaml: str,
+    extra_attrs: dict[str, Any] | None = None,
+) -> Path:
+    """Atomically write one run's results to ``path`` and return the final path.
+
+    Data go to a ``.part`` file in the target directory, which is fsync'ed and renamed
+    onto ``path``; on any error it is removed and an earlier ``path`` is left untouched.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        Destination file, replaced if it exists; parent directories are created.
+    spikes, series : list
+        Per-population spikes (stored sorted by time) and time-series groups.
+    summary : dict
+        ``key -> (value, units)``; units ``"1"`` for dimensionless values.
+    provenance : dict
+        Flat ``str -> str | int | float`` metadata (git commit, seed, ...).
+    config_yaml : str
+        The resolved configuration as YAML text.
+    extra_attrs : dict, optional
+        Additional root attributes; must not shadow the reserved ones.
+    """
+    final = Path(path)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(
+        dir=final.parent, prefix=f".{final.name}.{os.getpid()}.", suffix=".part"
+    )
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        with h5py.File(tmp, "w") as f:
+            _write_root_attrs(f, extra_attrs or {})
+            _write_spikes(f, spikes)
+            _write_series(f, series)
+            _write_summary(f, summary)
+            _write_provenance(f, provenance, config_yaml)
+            f.flush()
+        os.chmod(tmp, _file_mode())
+        _fsync_path(tmp)
+        os.replace(tmp, final)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    _fsync_path(final.parent)
+    return final
+
+
+def _scalar(value: Any) -> Any:
+    """Convert numpy scalars and bytes read from HDF5 attrs to plain Python values."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8")
+    return value.item() if isinstance(value, np.generic) else value
+
+
+class Result:
+    """Lazy, read-only view of one result file.
+
+    Only the root attributes are read on construction; every accessor opens the
+    file read-only for just as long as it needs, so no handle stays open.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise ResultFileError(f"no result file at '{self.path}'")
+        if not h5py.is_hdf5(self.path):
+            raise ResultFileError(f"'{self.path}' is not an HDF5 file")
+        with self._open() as f:
+            self.attrs: dict[str, Any] = {k: _scalar(v) for k, v in f.attrs.items()}
+        version = self.attrs.get("plasticity_schema_version")
+        if not isinstance(version, int) or version not in SUPPORTED_SCHEMA_VERSIONS:
+            found = "none" if version is None else version
+            raise ResultFileError(
+                f"'{self.path}' has plasticity_schema_version {found}; "
+                f"supported versions are {list(SUPPORTED_SCHEMA_VERSIONS)}"
+            )
+        self.schema_version: int = int(version)
+
+    def __repr__(self) -> str:
+        return f"Result('{self.path}', schema_version={self.schema_version})"
+
+    def _open(self) -> h5py.File:
+        try:
+            return h5py.File(self.path, "r")
+        except OSError as exc:
+            raise ResultFileError(f"cannot open result file '{self.path}': {exc}") from exc
+
+    def _group(self, f: h5py.File, kind: str, name: str) -> h5py.Group:
+        """Return ``/<kind>/<name>`` or raise an error listing the available names."""
+        available = sorted(f[kind]) if kind in f else []
+        if name not in available:
+            raise MissingEntryError(
+                f"no {kind} entry {name!r} in '{self.path}'; available: {available}"
+            )
+        return f[kind][name]
+
+    def _names(self, kind: str) -> list[str]:
+        with self._open() as f:
+            return sorted(f[kind]) if kind in f else []
+
+    @property
+    def populations(self) -> list[str]:
+        """Names of the spiking populations."""
+        return self._names("spikes")
+
+    @property
+    def series_names(self) -> list[str]:
+        """Names of the stored time-series groups."""
+        return self._names("series")
+
+    def spikes(self, population: str) -> tuple[np.ndarray, np.ndarray]:
+        """Return ``(node_ids (uint64), timestamps_ms (float64))`` sorted by time."""
+        with self._open() as f:
+            g = self._group(f, "spikes", population)
+            return g["node_ids"][()], g["timestamps"][()]
+
+    def n_nodes(self, population: str) -> int:
+        """Size of ``population``."""
+        with self._open() as f:
+            return int(self._group(f, "spikes", population).attrs["n_nodes"])
+
+    def series(self, name: str = "population") -> xr.Dataset:
+        """Load ``/series/<name>`` into memory as an :class:`xarray.Dataset` on dim ``time``."""
+        with self._open() as f:
+            self._group(f, "series", name)
+        with xr.open_dataset(
+            self.path,
+            group=f"series/{name}",
+            engine="h5netcdf",
+            decode_times=False,
+            decode_timedelta=False,
+        ) as ds:
+            return ds.load()
+
+    def _summary_items(self) -> list[tuple[str, float, str]]:
+        with self._open() as f:
+            items = f["summary"].items() if "summary" in f else []
+            return [(k, float(ds[()]), _scalar(ds.attrs.get("units", "1"))) for k, ds in items]
+
+    @property
+    def summary(self) -> dict[str, float]:
+        """Scalar summary metrics, ``key -> value``."""
+        return {key: value for key, value, _ in self._summary_items()}
+
+    @property
+    def summary_units(self) -> dict[str, str]:
+        """Units of the summary metrics, ``key -> units``."""
+        return {key: units for key, _, units in self._summary_items()}
+
+    @property
+    def provenance(self) -> dict[str, str | int | float]:
+        """Provenance attributes (git hash, seed, versions, ...)."""
+        with self._open() as f:
+            return {k: _scalar(v) for k, v in f["provenance"].attrs.items()}
+
+    @property
+    def config_yaml(self) -> str:
+        """The resolved configuration YAML the run was made with."""
+        with self._open() as f:
+            return f["provenance/config"].asstr()[()]
+
+
+def open_result(path: str | os.PathLike[str]) -> Result:
+    """Open a result file lazily, refusing unknown schema versions.
+
+    Raises
+    ------
+    ResultFileError
+        If the file does not exist, is not HDF5, or has an unsupported schema version.
+    """
+    return Result(path)
