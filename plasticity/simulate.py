@@ -45,7 +45,7 @@ from .config import Config, dump_config
 from .model.network import BuiltNetwork, build_network, structure_key
 from .storage import Series, SpikeData, write_result
 
-__all__ = ["RunData", "build_root", "run", "simulate"]
+__all__ = ["RunData", "build_root", "run", "simulate", "simulate_many", "summarize"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -110,9 +110,11 @@ class RunData:
 class _Progress:
     """A tqdm bar fed from the standalone program's progress file."""
 
-    def __init__(self, total_s: float, enabled: bool):
+    def __init__(self, span_s: float, n_runs: int, enabled: bool):
         self.enabled = enabled
-        self.total_s = total_s
+        self.span_s = span_s
+        self.total_s = span_s * n_runs
+        self.offset_s = -span_s
         self.bar = None
 
     def start(self) -> None:
@@ -125,11 +127,17 @@ class _Progress:
 
     def update(self, fraction: float) -> None:
         if self.bar is not None:
-            target = round(min(max(fraction, 0.0), 1.0) * self.total_s, 3)
+            target = round(self.offset_s + min(max(fraction, 0.0), 1.0) * self.span_s, 3)
             self.bar.update(max(0.0, target - self.bar.n))
+
+    def next_run(self) -> None:
+        """Move on to the next simulation of a batch."""
+        self.offset_s += self.span_s
+        self.start()
 
     def close(self) -> None:
         if self.bar is not None:
+            self.offset_s = self.total_s - self.span_s
             self.update(1.0)
             self.bar.close()
 
@@ -144,8 +152,8 @@ class _Progress:
                     self.update(float(path.read_text().split()[0]))
 
         thread = threading.Thread(target=poll, daemon=True)
+        self.next_run()
         if self.enabled:
-            self.start()
             thread.start()
         try:
             yield
@@ -183,6 +191,29 @@ def _select_standalone(threads: int) -> None:
     b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
 
 
+def _normalise_main_queue() -> None:
+    """Make Brian2's generated ``main.cpp`` independent of set iteration order.
+
+    Brian2 (2.9) initialises clocks by iterating over a set of clock
+    objects, whose order changes from process to process; ``main.cpp`` then
+    differs between two builds of the same network and is recompiled. The
+    single-value assignments to clock arrays are gathered and sorted by
+    name (they all run before the single ``run``, so their order is free)
+    so that identical networks give identical code.
+    """
+    queue = b2.device.main_queue
+    is_clock = [
+        item[0] == "set_by_single_value" and "_clock_" in str(item[1][0]) for item in queue
+    ]
+    if not any(is_clock):
+        return
+    first = is_clock.index(True)
+    clocks = sorted((it for it, c in zip(queue, is_clock, strict=True) if c),
+                    key=lambda item: str(item[1][0]))
+    rest = [it for it, c in zip(queue, is_clock, strict=True) if not c]
+    queue[:] = rest[:first] + clocks + rest[first:]
+
+
 def _collect(built: BuiltNetwork, timings: dict[str, float], build_dir: str | None) -> RunData:
     spikes = {
         pop: (np.asarray(mon.i[:], dtype=np.int64), np.asarray(mon.t[:] / b2.ms))
@@ -213,35 +244,46 @@ def _collect(built: BuiltNetwork, timings: dict[str, float], build_dir: str | No
     )
 
 
-def _run_standalone(config: Config, progress: _Progress) -> RunData:
+def _run_standalone(configs: list[Config], progress: _Progress) -> list[RunData]:
+    """Build the network of ``configs[0]`` once and run every config on it."""
+    config = configs[0]
     root = build_root(config)
     key = build_key(config)
     build_dir = root / key
-    timings: dict[str, float] = {}
     lock = root / f"{key}.lock"
+    out = []
     with _locked(lock, exclusive=True):
         t0 = time.perf_counter()
         _select_standalone(config.simulation.threads)
-        built = build_network(config)
-        built.network.run(config.simulation.duration, report=_CPP_REPORT, report_period=1 * b2.second)
-        b2.device.build(directory=str(build_dir), compile=True, run=False, with_output=False)
-        timings["build_s"] = time.perf_counter() - t0
-        results_rel = f"results/{uuid.uuid4().hex}"
-        results_dir = build_dir / results_rel
-        t1 = time.perf_counter()
         try:
-            with progress.watch(results_dir / "progress.txt"):
-                b2.device.run(
-                    directory=str(build_dir), results_directory=results_rel,
-                    with_output=False, run_args=built.inputs,
-                )
-            timings["run_s"] = time.perf_counter() - t1
-            data = _collect(built, timings, str(build_dir))
+            built = build_network(config)
+            built.network.run(
+                config.simulation.duration, report=_CPP_REPORT, report_period=1 * b2.second,
+                namespace={},
+            )
+            _normalise_main_queue()
+            b2.device.build(directory=str(build_dir), compile=True, run=False, with_output=False)
+            build_s = time.perf_counter() - t0
+            for point in configs:
+                inputs = built.inputs_for(point)
+                results_rel = f"results/{uuid.uuid4().hex}"
+                results_dir = build_dir / results_rel
+                t1 = time.perf_counter()
+                try:
+                    with progress.watch(results_dir / "progress.txt"):
+                        b2.device.run(
+                            directory=str(build_dir), results_directory=results_rel,
+                            with_output=False, run_args=inputs,
+                        )
+                    timings = {"build_s": build_s, "run_s": time.perf_counter() - t1}
+                    out.append(_collect(built, timings, str(build_dir)))
+                finally:
+                    shutil.rmtree(results_dir, ignore_errors=True)
+                build_s = 0.0
         finally:
-            shutil.rmtree(results_dir, ignore_errors=True)
             b2.device.reinit()
             reset_device()
-    return data
+    return out
 
 
 def _run_runtime(config: Config, progress: _Progress) -> RunData:
@@ -255,19 +297,34 @@ def _run_runtime(config: Config, progress: _Progress) -> RunData:
     def report(elapsed, complete, start, total):  # noqa: ARG001 - Brian2 signature
         progress.update(float(complete))
 
-    progress.start()
-    built.network.run(config.simulation.duration, report=report, report_period=1 * b2.second)
+    progress.next_run()
+    built.network.run(
+        config.simulation.duration, report=report, report_period=1 * b2.second, namespace={}
+    )
     timings = {"build_s": 0.0, "run_s": time.perf_counter() - t0, "duration_s": duration}
     return _collect(built, timings, None)
 
 
 def simulate(config: Config, *, progress: bool = False) -> RunData:
     """Simulate ``config`` and return the recorded data (nothing is written)."""
-    bar = _Progress(float(config.simulation.duration), progress)
+    return simulate_many([config], progress=progress)[0]
+
+
+def simulate_many(configs: list[Config], *, progress: bool = False) -> list[RunData]:
+    """Simulate several configs that share one network structure.
+
+    In cpp_standalone the network is compiled once and each config only
+    changes the program's run-time inputs (parameter values, seed,
+    concentration trace), which is how seeds and parameter points are swept
+    without recompiling.
+    """
+    if not configs:
+        return []
+    bar = _Progress(float(configs[0].simulation.duration), len(configs), progress)
     try:
-        if config.simulation.device == "cpp_standalone":
-            return _run_standalone(config, bar)
-        return _run_runtime(config, bar)
+        if configs[0].simulation.device == "cpp_standalone":
+            return _run_standalone(list(configs), bar)
+        return [_run_runtime(c, bar) for c in configs]
     finally:
         bar.close()
 
@@ -315,7 +372,7 @@ def _series(config: Config, data: RunData) -> list[Series]:
     return out
 
 
-def _summary(config: Config, data: RunData) -> dict[str, tuple[float, str]]:
+def summarize(config: Config, data: RunData) -> dict[str, tuple[float, str]]:
     t0 = float(config.simulation.warmup) * 1e3
     t1 = float(config.simulation.duration) * 1e3
     summary: dict[str, tuple[float, str]] = {
@@ -415,7 +472,7 @@ def run(config: Config, output: str | os.PathLike[str] | None = None, *,
         path,
         spikes=spikes,
         series=_series(config, data),
-        summary=_summary(config, data),
+        summary=summarize(config, data),
         provenance=_provenance(config, data, wall, started),
         config_yaml=dump_config(config),
         extra_attrs={"name": config.name},

@@ -75,7 +75,7 @@ def _evaluate(node: ast.AST, text: str) -> Any:
         return node.value
     if isinstance(node, ast.Name):
         if node.id not in _UNITS:
-            raise UnitParseError(f"unknown unit '{node.id}' in '{text}'")
+            raise UnitParseError(f"unknown unit '{node.id}'")
         return _UNITS[node.id]
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
         value = _evaluate(node.operand, text)
@@ -88,9 +88,9 @@ def _evaluate(node: ast.AST, text: str) -> Any:
         if isinstance(node.op, ast.Div):
             return left / right
         if not isinstance(right, int | float):
-            raise UnitParseError(f"exponent must be a plain number in '{text}'")
+            raise UnitParseError("an exponent must be a plain number")
         return left**right
-    raise UnitParseError(f"'{text}' is not a number followed by a unit")
+    raise UnitParseError("not a number followed by a unit")
 
 
 def _to_expression(text: str) -> str:
@@ -149,7 +149,7 @@ def parse_quantity(value: Any, dimension: str) -> Quantity:
             tree = ast.parse(_to_expression(value), mode="eval")
         except SyntaxError:
             raise UnitParseError(
-                f"'{value}' is not a number followed by a unit (e.g. '{example}')"
+                f"not a number followed by a unit (e.g. '{example}')"
             ) from None
         result = _evaluate(tree, value)
         if isinstance(result, int | float):
@@ -166,10 +166,10 @@ def parse_quantity(value: Any, dimension: str) -> Quantity:
     if get_dimensions(quantity) is not expected:
         raise UnitParseError(
             f"wrong unit: expected a {dimension} such as '{example}', "
-            f"got '{value}' (a quantity in {get_unit(get_dimensions(quantity))})"
+            f"got a quantity in {get_unit(get_dimensions(quantity))}"
         )
     if not math.isfinite(float(quantity)):
-        raise UnitParseError(f"expected a finite {dimension}, got {value!r}")
+        raise UnitParseError(f"expected a finite {dimension}")
     return quantity
 
 

@@ -26,7 +26,13 @@ from ..config import EXCITATORY_PATHWAYS, INHIBITORY_PATHWAYS, POPULATIONS, Conf
 from ..pharmacology.block import thermal_voltage
 from .equations import Compartment, PopulationSpec, neuron_equations, reset_code
 
-__all__ = ["BuiltNetwork", "build_network", "nmda_event_constants", "structure_key"]
+__all__ = [
+    "BuiltNetwork",
+    "build_network",
+    "network_inputs",
+    "nmda_event_constants",
+    "structure_key",
+]
 
 INTERNEURONS = ("pv", "sst")
 
@@ -126,7 +132,45 @@ class BuiltNetwork:
     probe_variables: dict[str, dict[str, tuple[str, str, str]]]
     concentration: b2.TimedArray
     control: b2.NeuronGroup
+    params: dict[str, list[str]] = field(default_factory=dict)
+    synapses: dict[str, b2.Synapses] = field(default_factory=dict)
+    structure: dict[str, Any] = field(default_factory=dict)
     inputs: dict[Any, Any] = field(default_factory=dict)
+
+    def inputs_for(self, config: Config) -> dict[Any, Any]:
+        """Run-time inputs of this build for ``config`` (same structure).
+
+        Raises
+        ------
+        ValueError
+            If ``config`` needs another build (its structure differs).
+        """
+        if structure_key(config) != self.structure:
+            raise ValueError(
+                "config has a different network structure than this build "
+                "(sizes, targets, delays, dt, durations or recording); it needs its own build"
+            )
+        return network_inputs(config, self)
+
+
+def network_inputs(config: Config, built: BuiltNetwork) -> dict[Any, Any]:
+    """Map every run-time input of ``built`` to its value under ``config``."""
+    inputs: dict[Any, Any] = {}
+    n_trace = len(built.concentration.values)
+    inputs[built.concentration] = np.full(n_trace, config.pharmacology.ketamine_uM) * b2.umolar
+    inputs[built.control.rng_seed] = int(config.seed)
+    for pop, group in built.groups.items():
+        values = _population_values(config, pop, built.specs[pop])
+        for name in built.params[pop]:
+            inputs[getattr(group, name)] = values[name]
+    for pathway, s in built.synapses.items():
+        cfg = config.synapses.pathway(pathway)
+        if pathway.startswith("exc_"):
+            inputs[s.w_ampa] = cfg.g_ampa
+            inputs[s.w_nmda] = cfg.g_nmda
+        else:
+            inputs[s.w_gaba] = cfg.g_gaba
+    return inputs
 
 
 def _population_values(config: Config, pop: str, spec: PopulationSpec) -> dict[str, Any]:
@@ -222,7 +266,6 @@ def build_network(config: Config) -> BuiltNetwork:
     specs = population_specs(config)
     dt = sim.dt
     objects: list[Any] = []
-    inputs: dict[Any, Any] = {}
 
     n_trace = int(math.ceil(float(sim.duration) / float(config.pharmacology.trace_dt))) + 1
     conc_values = np.full(n_trace, config.pharmacology.ketamine_uM) * b2.umolar
@@ -231,15 +274,14 @@ def build_network(config: Config) -> BuiltNetwork:
     standalone = isinstance(b2.get_device(), CPPStandaloneDevice)
     initial = np.zeros(n_trace) * b2.umolar if standalone else conc_values
     concentration = b2.TimedArray(initial, dt=config.pharmacology.trace_dt, name="ketamine_conc")
-    inputs[concentration] = conc_values
 
     control = b2.NeuronGroup(1, "rng_seed : integer (shared, constant)", name="control")
     objects.append(control)
-    inputs[control.rng_seed] = int(config.seed)
 
     groups: dict[str, b2.NeuronGroup] = {}
+    params: dict[str, list[str]] = {}
     for pop, spec in specs.items():
-        eqs, params = neuron_equations(spec)
+        eqs, names = neuron_equations(spec)
         group = b2.NeuronGroup(
             config.network.size(pop), eqs, threshold="v > V_th", reset=reset_code(spec),
             refractory="t_ref", method="euler", name=pop,
@@ -249,9 +291,7 @@ def build_network(config: Config) -> BuiltNetwork:
             "g_ampa_s += g_ext * poisson(ext_rate * dt)", dt=dt, when="before_groups",
             name=f"{pop}_drive",
         )
-        values = _population_values(config, pop, spec)
-        for name in params + [f"p_from_{s}" for s in spec.presynaptic_sources]:
-            inputs[getattr(group, name)] = values[name]
+        params[pop] = names + [f"p_from_{src}" for src in spec.presynaptic_sources]
         groups[pop] = group
         objects.append(group)
 
@@ -274,19 +314,24 @@ def build_network(config: Config) -> BuiltNetwork:
             on_pre = f"g_gaba_{src}_{sfx}_post += w_gaba"
         s = b2.Synapses(groups[src], groups[tgt], model, on_pre=on_pre, delay=cfg.delay,
                         name=pathway)
-        if src == "exc":
-            inputs[s.w_ampa] = cfg.g_ampa
-            inputs[s.w_nmda] = cfg.g_nmda
-        else:
-            inputs[s.w_gaba] = cfg.g_gaba
         synapses.append((s, src == tgt, src))
         objects.append(s)
 
-    return _finish(config, specs, groups, synapses, objects, inputs, concentration, control)
+    built = BuiltNetwork(
+        network=b2.Network(), groups=groups, specs=specs, spike_monitors={},
+        probe_monitors={}, probe_variables={}, concentration=concentration, control=control,
+        params=params, synapses={s.name: s for s, _, _ in synapses},
+        structure=structure_key(config),
+    )
+    built.inputs = network_inputs(config, built)
+    _finish(config, built, synapses, objects)
+    return built
 
 
-def _finish(config, specs, groups, synapses, objects, inputs, concentration, control):
+def _finish(config, built, synapses, objects) -> None:
     """Connectivity, initial state and monitors: the random part, after seeding."""
+    groups, specs, inputs = built.groups, built.specs, built.inputs
+    control, concentration = built.control, built.concentration
     device = b2.get_device()
     if isinstance(device, CPPStandaloneDevice):
         device.apply_run_args()
@@ -299,12 +344,16 @@ def _finish(config, specs, groups, synapses, objects, inputs, concentration, con
     else:
         b2.seed(int(config.seed))
         for key, value in inputs.items():
-            if isinstance(key, b2.TimedArray):
-                continue
-            key[:] = value
+            # Synaptic variables can only be written once synapses exist.
+            if not isinstance(key, b2.TimedArray) and not isinstance(key.group, b2.Synapses):
+                key[:] = value
     for s, recurrent, src in synapses:
         condition = "i != j" if recurrent else None
         s.connect(condition=condition, p=f"p_from_{src}_post")
+    if not isinstance(device, CPPStandaloneDevice):
+        for key, value in inputs.items():
+            if not isinstance(key, b2.TimedArray) and isinstance(key.group, b2.Synapses):
+                key[:] = value
     for group in groups.values():
         group.v = "E_L + rand()*(V_th - E_L)"
         if "v_d" in group.variables:
@@ -324,9 +373,7 @@ def _finish(config, specs, groups, synapses, objects, inputs, concentration, con
         probe_monitors[pop] = mon
         probe_variables[pop] = variables
 
-    network = b2.Network(objects)
-    return BuiltNetwork(
-        network=network, groups=groups, specs=specs, spike_monitors=spike_monitors,
-        probe_monitors=probe_monitors, probe_variables=probe_variables,
-        concentration=concentration, control=control, inputs=inputs,
-    )
+    built.network.add(objects)
+    built.spike_monitors = spike_monitors
+    built.probe_monitors = probe_monitors
+    built.probe_variables = probe_variables
