@@ -118,8 +118,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         )
         print(f"wrote {path}")
         print(f"mean rates: {rates}")
-        print(f"wall time {result.provenance['wall_time_s']:.1f} s "
-              f"(build {result.provenance['build_s']:.1f} s, run {result.provenance['run_s']:.1f} s)")
+        prov = result.provenance
+        print(f"wall time {prov['wall_time_s']:.1f} s "
+              f"(build {prov['build_s']:.1f} s, run {prov['run_s']:.1f} s)")
     return 0
 
 

@@ -337,13 +337,13 @@ class SynapseConfig(_Strict):
     # al. 2011, J Neurosci 31:142; most adult FS cells in rat PFC show none,
     # Wang & Gao 2009, Neuropsychopharmacology 34:2028): ratio 0.1. Regular-
     # and low-threshold-spiking (SST-like) interneurons keep pyramidal-like
-    # ratios (Wang & Gao 2009): ratio 0.5. Probabilities and conductances were
+    # ratios (Wang & Gao 2009): ratio 0.4. Probabilities and conductances were
     # calibrated for an asynchronous irregular baseline (docs/MODEL.md).
     exc_to_exc: ExcitatoryPathway = ExcitatoryPathway(
         p=0.1, g_ampa="0.5 nS", g_nmda="0.2 nS", target="dendrite"
     )
     exc_to_pv: ExcitatoryPathway = ExcitatoryPathway(p=0.2, g_ampa="1 nS", g_nmda="0.1 nS")
-    exc_to_sst: ExcitatoryPathway = ExcitatoryPathway(p=0.2, g_ampa="0.3 nS", g_nmda="0.15 nS")
+    exc_to_sst: ExcitatoryPathway = ExcitatoryPathway(p=0.2, g_ampa="0.3 nS", g_nmda="0.12 nS")
     pv_to_exc: InhibitoryPathway = InhibitoryPathway(p=0.4, g_gaba="3 nS")
     pv_to_pv: InhibitoryPathway = InhibitoryPathway(p=0.4, g_gaba="2 nS")
     pv_to_sst: InhibitoryPathway = InhibitoryPathway(p=0.2, g_gaba="1 nS")

@@ -36,8 +36,8 @@ from pathlib import Path
 from typing import Any
 
 import brian2 as b2
-from brian2.devices.device import reset_device
 import numpy as np
+from brian2.devices.device import reset_device
 
 from . import __version__
 from .analysis import band_power_fraction, summarize_population
@@ -373,6 +373,7 @@ def _series(config: Config, data: RunData) -> list[Series]:
 
 
 def summarize(config: Config, data: RunData) -> dict[str, tuple[float, str]]:
+    """Scalar readouts of a run, after the warm-up: ``{key: (value, units)}``."""
     t0 = float(config.simulation.warmup) * 1e3
     t1 = float(config.simulation.duration) * 1e3
     summary: dict[str, tuple[float, str]] = {

@@ -274,11 +274,6 @@ def test_bad_receptor_override():
     assert "positive" in problem
 
 
-@pytest.mark.xfail(
-    reason="receptor override errors are reported as 'pharmacology: receptors.exc_to_pv.ic50: "
-    "Value error, ...' instead of the dotted key path, with pydantic's 'Value error, ' left in",
-    strict=True,
-)
 def test_bad_receptor_override_names_full_dotted_path():
     problem = _one_problem(["pharmacology.receptors.exc_to_pv.ic50=-1 uM"])
     assert problem.startswith("pharmacology.receptors.exc_to_pv.ic50")
@@ -377,28 +372,14 @@ ONE_LINE_CASES = [
     pytest.param(
         {"simulation": {"dt": "5\nmV"}},
         id="unit-value-with-newline",
-        marks=pytest.mark.xfail(
-            reason="parse_quantity echoes the raw text ('{value}', not repr), so a value "
-            "containing a newline (e.g. a YAML block scalar) gives a multi-line problem",
-            strict=True,
-        ),
     ),
     pytest.param(
         {"simulation": {"dt": "5\nfurlongs"}},
         id="unknown-unit-with-newline",
-        marks=pytest.mark.xfail(
-            reason="unknown-unit message echoes the raw text with its newline",
-            strict=True,
-        ),
     ),
     pytest.param(
         {"network": {"n_e\nxc": 3}},
         id="unknown-key-with-newline",
-        marks=pytest.mark.xfail(
-            reason="_format_errors writes the key path unescaped, so a key with a newline "
-            "gives a multi-line problem",
-            strict=True,
-        ),
     ),
 ]
 
@@ -486,18 +467,10 @@ def test_receptor_override_can_unblock_a_pathway():
 ALLOWED_HYPOTHESES = typing.get_args(PharmacologyConfig.model_fields["hypothesis"].annotation)
 
 
-@pytest.mark.xfail(
-    reason="config accepts hypothesis 'glun2b_all' but HYPOTHESES has no such preset",
-    strict=True,
-)
 def test_every_allowed_hypothesis_has_a_preset():
     assert set(ALLOWED_HYPOTHESES) <= set(HYPOTHESES)
 
 
-@pytest.mark.xfail(
-    reason="hypothesis 'glun2b_all' validates but resolved_receptors() raises KeyError",
-    strict=True,
-)
 def test_glun2b_all_resolves_or_is_rejected():
     try:
         config = load_config(None, ["pharmacology.hypothesis=glun2b_all"])
@@ -507,11 +480,6 @@ def test_glun2b_all_resolves_or_is_rejected():
     assert set(config.pharmacology.resolved_receptors()) == set(EXCITATORY_PATHWAYS)
 
 
-@pytest.mark.xfail(
-    reason="with hypothesis 'glun2b_all' and a receptor override, load_config raises a raw "
-    "KeyError instead of a ConfigError",
-    strict=True,
-)
 def test_glun2b_all_with_receptor_override_never_raises_key_error():
     overrides = ["pharmacology.hypothesis=glun2b_all", "pharmacology.receptors.exc_to_pv.ic50=1 uM"]
     try:

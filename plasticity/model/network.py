@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import brian2 as b2
-from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 import numpy as np
+from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 from scipy.special import gamma, gammainc
 
 from ..config import EXCITATORY_PATHWAYS, INHIBITORY_PATHWAYS, POPULATIONS, Config

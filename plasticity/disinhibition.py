@@ -1,0 +1,110 @@
+"""The disinhibition sign test (reference target T7), over several seeds.
+
+Ketamine is thought to disinhibit cortex by blocking NMDA receptors on
+interneurons more than on pyramidal cells (Homayoun & Moghaddam 2007,
+J Neurosci 27:11496). Susin & Destexhe (2023, eNeuro 10:ENEURO.0157-23.2023)
+showed in an E/I network that the paradoxical gamma increase under NMDA
+antagonists needs a higher affinity for interneuron receptors. This module
+runs the paired comparison on one compiled network: every condition and
+every seed share one build, only run-time inputs change.
+
+Readouts per run: the mean pyramidal rate after the warm-up, and the
+relative 30-80 Hz power (fraction of 1-500 Hz power) of the LFP proxy, since
+absolute power rises with rate alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .analysis import paired_effect
+from .config import Config, load_config
+from .simulate import simulate_many, summarize
+
+__all__ = ["CONDITIONS", "SignTestResult", "run_sign_test"]
+
+#: Condition name -> hypothesis preset; the baseline has no drug.
+CONDITIONS = {
+    "preferential": "glun2cd_interneurons",
+    "equal_affinity": "equal_affinity",
+    "exc_only": "exc_only",
+}
+
+
+@dataclass
+class SignTestResult:
+    """Per-seed readouts and paired effects against the drug-free baseline."""
+
+    seeds: list[int]
+    concentration_uM: float
+    rates: dict[str, np.ndarray]  # condition -> per-seed pyramidal rate (Hz)
+    gamma: dict[str, np.ndarray]  # condition -> per-seed relative gamma of LFP proxy
+    effects: dict[str, dict[str, dict[str, float]]]  # condition -> readout -> effect
+
+    def table(self) -> str:
+        """A printable table of effect sizes with 95 % bootstrap CIs."""
+        lines = [
+            f"disinhibition sign test: {len(self.seeds)} seeds, ketamine "
+            f"{self.concentration_uM:g} uM; paired change vs baseline (95% CI)"
+        ]
+        for cond, readouts in self.effects.items():
+            for readout, e in readouts.items():
+                lines.append(
+                    f"  {cond:15s} {readout:22s} {e['mean_diff']:+.4f} "
+                    f"[{e['ci_low']:+.4f}, {e['ci_high']:+.4f}]"
+                    f"  rel {e['relative_change']:+.1%}"
+                )
+        return "\n".join(lines)
+
+
+def run_sign_test(
+    base: Config | None = None,
+    seeds: list[int] | tuple[int, ...] = (1, 2, 3, 4),
+    concentration_uM: float = 3.0,
+    overrides: list[str] | None = None,
+) -> SignTestResult:
+    """Run baseline and the three block hypotheses for each seed.
+
+    Parameters
+    ----------
+    base : Config, optional
+        Network to test (default: the package defaults, 1000 neurons).
+    seeds : sequence of int
+        One paired replicate per seed.
+    concentration_uM : float
+        Ketamine concentration of the drug conditions.
+    overrides : list of str, optional
+        Extra ``KEY=VALUE`` overrides applied to ``base``.
+    """
+    data = (base or load_config(None)).model_dump(mode="json")
+    conditions = {"baseline": ("equal_affinity", 0.0)}
+    conditions.update({name: (hyp, concentration_uM) for name, hyp in CONDITIONS.items()})
+    configs, keys = [], []
+    for seed in seeds:
+        for name, (hypothesis, conc) in conditions.items():
+            extra = [f"seed={seed}", f"pharmacology.hypothesis={hypothesis}",
+                     f"pharmacology.ketamine_uM={conc}"]
+            configs.append(load_config(data, [*(overrides or []), *extra]))
+            keys.append((name, seed))
+    runs = simulate_many(configs)
+    rates: dict[str, list[float]] = {name: [] for name in conditions}
+    gamma: dict[str, list[float]] = {name: [] for name in conditions}
+    for (name, _), config, run in zip(keys, configs, runs, strict=True):
+        summary = summarize(config, run)
+        rates[name].append(summary["exc_rate_hz"][0])
+        gamma[name].append(summary["lfp_gamma_fraction"][0])
+    r = {k: np.array(v) for k, v in rates.items()}
+    g = {k: np.array(v) for k, v in gamma.items()}
+    effects = {
+        name: {
+            "exc_rate_hz": paired_effect(r["baseline"], r[name]),
+            "lfp_gamma_fraction": paired_effect(g["baseline"], g[name]),
+        }
+        for name in CONDITIONS
+    }
+    effects["preferential_vs_equal"] = {
+        "lfp_gamma_fraction": paired_effect(g["equal_affinity"], g["preferential"]),
+    }
+    return SignTestResult(list(seeds), concentration_uM, r, g, effects)
