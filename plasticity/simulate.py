@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import hashlib
 import os
 import platform
@@ -184,6 +185,9 @@ def _locked(path: Path, exclusive: bool) -> Iterator[None]:
 
 
 def _select_standalone(threads: int) -> None:
+    # Objects of an earlier build in this process must be gone, or Brian2
+    # suffixes the new names ("exc_codeobject_1") and the code differs.
+    gc.collect()
     b2.set_device("cpp_standalone", build_on_run=False)
     b2.device.reinit()
     b2.device.activate(build_on_run=False)

@@ -245,7 +245,9 @@ def _probe(pop: str, spec: PopulationSpec, group: b2.NeuronGroup, dt: Any, names
     )
     link = b2.Synapses(group, probe, summed, name=f"probe_{pop}_sum", namespace=namespace)
     link.connect()
-    mon = b2.StateMonitor(probe, list(variables), record=0, dt=dt, name=f"probe_{pop}_mon")
+    # record at the end of each step, after the summed variables are updated
+    mon = b2.StateMonitor(probe, list(variables), record=0, dt=dt, when="end",
+                          name=f"probe_{pop}_mon")
     return probe, link, mon, variables
 
 
