@@ -94,6 +94,7 @@ Rate = _quantity_type("frequency", nonnegative=True)
 RatePos = _quantity_type("frequency", positive=True)
 Concentration = _quantity_type("concentration", nonnegative=True)
 ConcentrationPos = _quantity_type("concentration", positive=True)
+RatePerConcentration = _quantity_type("rate_per_concentration", positive=True)
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 
 
@@ -364,7 +365,9 @@ class ReceptorBlockConfig(_Strict):
 
     Fraction blocked b = C^n / (C^n + K(V)^n) with the Woodhull (1973) form
     K(V) = IC50 * exp(delta * F * (V - V_ref) / (R * T)); with
-    ``block_model: hill`` the voltage term is dropped and K = IC50.
+    ``block_model: hill`` the voltage term is dropped and K = IC50. With
+    ``block_model: kinetic`` the block is use-dependent (``k_on``,
+    ``trapping``; see :mod:`plasticity.pharmacology.block`).
     """
 
     ic50: ConcentrationPos
@@ -372,6 +375,15 @@ class ReceptorBlockConfig(_Strict):
     delta: float = Field(0.8, ge=0.0, le=1.0)
     v_ref: Voltage = "-66 mV"
     blocked: bool = Field(True, description="False: this pathway is not blocked at all.")
+    k_on: RatePerConcentration = Field(
+        "0.1444 /uM/ms",
+        description="Association rate with an open channel (kinetic block; Orser et al. 1997).",
+    )
+    trapping: float = Field(
+        1.0, ge=0.0, le=1.0,
+        description="Fraction of bound ketamine trapped when the channel closes (kinetic block; "
+        "ketamine traps fully, Kotermanski et al. 2009).",
+    )
 
 
 class ReceptorOverride(_Strict):
@@ -382,6 +394,8 @@ class ReceptorOverride(_Strict):
     delta: float | None = Field(None, ge=0.0, le=1.0)
     v_ref: Voltage | None = None
     blocked: bool | None = None
+    k_on: RatePerConcentration | None = None
+    trapping: float | None = Field(None, ge=0.0, le=1.0)
 
 
 class PharmacologyConfig(_Strict):
@@ -395,9 +409,20 @@ class PharmacologyConfig(_Strict):
     """
 
     ketamine_uM: float = Field(0.0, ge=0.0, le=10_000.0)
-    block_model: Literal["woodhull", "hill"] = "woodhull"
+    block_model: Literal["woodhull", "hill", "kinetic"] = Field(
+        "woodhull",
+        description=(
+            "'woodhull': voltage-dependent block at equilibrium with the concentration; "
+            "'hill': the same without voltage dependence; 'kinetic': use-dependent trapping "
+            "open-channel block whose equilibrium is the Woodhull curve."
+        ),
+    )
     hypothesis: Literal[
-        "glun2cd_interneurons", "equal_affinity", "exc_only", "interneurons_only"
+        "glun2cd_interneurons",
+        "equal_affinity",
+        "exc_only",
+        "interneurons_only",
+        "glun2b_interneurons",
     ] = "glun2cd_interneurons"
     temperature_C: float = Field(35.0, ge=0.0, le=45.0)
     trace_dt: Time = Field(
@@ -421,6 +446,17 @@ class PharmacologyConfig(_Strict):
                 values.update(override.model_dump(exclude_none=True))
             out[name] = ReceptorBlockConfig(**values)
         return out
+
+    @model_validator(mode="after")
+    def _check_kinetic(self) -> PharmacologyConfig:
+        if self.block_model == "kinetic":
+            for name, receptor in self.resolved_receptors().items():
+                if receptor.hill != 1.0:
+                    raise ValueError(
+                        f"receptors.{name}.hill ({receptor.hill:g}) must be 1 with "
+                        "block_model 'kinetic' (one binding site per channel)"
+                    )
+        return self
 
 
 class Config(_Strict):

@@ -64,6 +64,7 @@ DIMENSIONS: dict[str, tuple[Any, str]] = {
     "current": (brian2.amp.dim, "100 pA"),
     "frequency": (brian2.hertz.dim, "2 kHz"),
     "concentration": (brian2.molar.dim, "1 uM"),
+    "rate_per_concentration": ((brian2.hertz / brian2.molar).dim, "0.144 /uM/ms"),
     "dimensionless": (get_dimensions(1), "0.5"),
 }
 

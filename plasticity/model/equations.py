@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "Compartment",
     "PopulationSpec",
+    "kinetic_block_code",
     "neuron_equations",
     "nmda_gating_equations",
     "reset_code",
@@ -60,6 +61,7 @@ class PopulationSpec:
     compartments: dict[str, Compartment]
     nmda_source: bool = False  # presynaptic NMDA gating lives here (exc cells)
     nmda_gating: str = "exact"
+    ketamine_kinetics: bool = False  # use-dependent (kinetic) block instead of equilibrium
     presynaptic_sources: list[str] = field(default_factory=list)  # for p_conn variables
 
     @property
@@ -76,8 +78,16 @@ class PopulationSpec:
         return None
 
 
-def _compartment_equations(comp: Compartment, gating: str) -> tuple[list[str], set[str]]:
-    """Equations of one compartment's synaptic currents and their parameters."""
+def _compartment_equations(
+    comp: Compartment, gating: str, kinetic: bool = False
+) -> tuple[list[str], set[str]]:
+    """Equations of one compartment's synaptic currents and their parameters.
+
+    With ``kinetic`` the ketamine block ``bket`` is a state variable advanced
+    by :func:`kinetic_block_code` (use-dependent trapping block), fed by the
+    mean open fraction ``o_nmda`` of the compartment's NMDA synapses;
+    otherwise it is the equilibrium (Woodhull or Hill) expression.
+    """
     s, v = comp.sfx, comp.v
     terms, lines, params = [], [], set()
     if comp.ampa:
@@ -93,12 +103,23 @@ def _compartment_equations(comp: Compartment, gating: str) -> tuple[list[str], s
         lines += [
             f"I_nmda_{s} = g_nmda_{s} * mg_{s} * (1 - bket_{s}) * ({v} - E_exc) : amp",
             f"mg_{s} = 1/(1 + Mg/(3.57*mM)*exp(-0.062*{v}/mV)) : 1",
-            f"bket_{s} = ket_on * xk_{s}/(1 + xk_{s}) : 1",
-            f"xk_{s} = (ketamine_conc(t)/ic50_ket)**hill_ket"
-            f" * exp(-hill_ket*delta_ket*({v} - v_ref_ket)/V_T) : 1",
         ]
+        if kinetic:
+            lines += [
+                f"bket_{s} : 1",
+                f"o_nmda_{s} : 1",
+                f"kd_ket_{s} = ic50_ket * exp(delta_ket*({v} - v_ref_ket)/V_T) : mmolar",
+            ]
+            params |= {"kon_ket", "trap_ket"}
+        else:
+            lines += [
+                f"bket_{s} = ket_on * xk_{s}/(1 + xk_{s}) : 1",
+                f"xk_{s} = (ketamine_conc(t)/ic50_ket)**hill_ket"
+                f" * exp(-hill_ket*delta_ket*({v} - v_ref_ket)/V_T) : 1",
+            ]
+            params.add("hill_ket")
         terms.append(f"I_nmda_{s}")
-        params |= {"E_exc", "Mg", "ket_on", "ic50_ket", "hill_ket", "delta_ket", "v_ref_ket", "V_T"}
+        params |= {"E_exc", "Mg", "ket_on", "ic50_ket", "delta_ket", "v_ref_ket", "V_T"}
     for src in comp.gaba_from:
         lines.append(f"dg_gaba_{src}_{s}/dt = -g_gaba_{src}_{s}/tau_gaba_{src} : siemens")
         terms.append(f"g_gaba_{src}_{s}*({v} - E_inh)")
@@ -106,6 +127,25 @@ def _compartment_equations(comp: Compartment, gating: str) -> tuple[list[str], s
     total = " + ".join(terms) if terms else "0*amp"
     lines.insert(0, f"I_syn_{s} = {total} : amp")
     return lines, params
+
+
+def kinetic_block_code(comp: Compartment) -> str:
+    """Exact exponential step of the use-dependent block of one compartment.
+
+    Inputs (concentration, access ``a = o * B_Mg(V)``, K(V)) are held over
+    the step, for which the linear equation of
+    :func:`plasticity.pharmacology.block.kinetic_block_rates` is solved
+    exactly: stable for any rate, unlike forward Euler.
+    """
+    s = comp.sfx
+    return "\n".join([
+        f"a_ket_{s} = clip(o_nmda_{s}, 0, 1) * mg_{s}",
+        f"gain_ket_{s} = ket_on * a_ket_{s} * kon_ket * ketamine_conc(t)",
+        f"loss_ket_{s} = kon_ket * kd_ket_{s} * (a_ket_{s} + (1 - a_ket_{s})*(1 - trap_ket))",
+        f"rate_ket_{s} = gain_ket_{s} + loss_ket_{s}",
+        f"binf_ket_{s} = gain_ket_{s} / (rate_ket_{s} + 1e-12/ms)",
+        f"bket_{s} = binf_ket_{s} + (bket_{s} - binf_ket_{s}) * exp(-rate_ket_{s}*dt)",
+    ])
 
 
 def nmda_gating_equations(gating: str) -> tuple[list[str], set[str]]:
@@ -156,6 +196,8 @@ PARAM_UNITS = {
     "E_inh": "volt",
     "Mg": "mmolar",
     "ket_on": "1",
+    "kon_ket": "hertz/mmolar",
+    "trap_ket": "1",
     "ic50_ket": "mmolar",
     "hill_ket": "1",
     "delta_ket": "1",
@@ -187,7 +229,9 @@ def neuron_equations(spec: PopulationSpec) -> tuple[str, list[str]]:
     else:
         lines.append("dv/dt = (-g_L_s*(v - E_L) - I_syn_s)/C_s : volt (unless refractory)")
     for comp in spec.compartments.values():
-        comp_lines, comp_params = _compartment_equations(comp, spec.nmda_gating)
+        comp_lines, comp_params = _compartment_equations(
+            comp, spec.nmda_gating, spec.ketamine_kinetics
+        )
         lines += comp_lines
         params |= comp_params
     if spec.nmda_source:

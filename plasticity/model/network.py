@@ -24,7 +24,13 @@ from scipy.special import gamma, gammainc
 
 from ..config import EXCITATORY_PATHWAYS, INHIBITORY_PATHWAYS, POPULATIONS, Config
 from ..pharmacology.block import thermal_voltage
-from .equations import Compartment, PopulationSpec, neuron_equations, reset_code
+from .equations import (
+    Compartment,
+    PopulationSpec,
+    kinetic_block_code,
+    neuron_equations,
+    reset_code,
+)
 
 __all__ = [
     "BuiltNetwork",
@@ -58,12 +64,13 @@ def population_specs(config: Config) -> dict[str, PopulationSpec]:
     """Which compartments and channels each present population has."""
     present = _present(config)
     gating = config.synapses.nmda_gating
+    kinetic = config.pharmacology.block_model == "kinetic"
     specs = {}
     for pop in present:
         comps = {"soma": Compartment("soma", ampa=True)}  # external drive is AMPA on the soma
         if pop == "exc" and config.network.exc.dendrite:
             comps["dend"] = Compartment("dend")
-        specs[pop] = PopulationSpec(pop, comps, nmda_gating=gating)
+        specs[pop] = PopulationSpec(pop, comps, nmda_gating=gating, ketamine_kinetics=kinetic)
     for pathway in EXCITATORY_PATHWAYS + INHIBITORY_PATHWAYS:
         src, tgt = _split(pathway)
         if src not in specs or tgt not in specs:
@@ -106,6 +113,7 @@ def structure_key(config: Config) -> dict[str, Any]:
             for p in EXCITATORY_PATHWAYS + INHIBITORY_PATHWAYS
         },
         "nmda_gating": syn.nmda_gating,
+        "kinetic_block": config.pharmacology.block_model == "kinetic",
         "dt_ms": float(config.simulation.dt) * 1e3,
         "duration_ms": float(config.simulation.duration) * 1e3,
         "state_dt_ms": float(config.record.state_dt) * 1e3,
@@ -203,8 +211,10 @@ def _population_values(config: Config, pop: str, spec: PopulationSpec) -> dict[s
             ket_on=1.0 if receptor.blocked else 0.0,
             ic50_ket=receptor.ic50,
             hill_ket=receptor.hill,
-            delta_ket=receptor.delta if ph.block_model == "woodhull" else 0.0,
+            delta_ket=0.0 if ph.block_model == "hill" else receptor.delta,
             v_ref_ket=receptor.v_ref,
+            kon_ket=receptor.k_on,
+            trap_ket=receptor.trapping,
         )
     for src in spec.presynaptic_sources:
         values[f"p_from_{src}"] = config.synapses.pathway(f"{src}_to_{pop}").p
@@ -289,10 +299,11 @@ def build_network(config: Config) -> BuiltNetwork:
             refractory="t_ref", method="euler", name=pop,
             namespace={"ketamine_conc": concentration},
         )
-        group.run_regularly(
-            "g_ampa_s += g_ext * poisson(ext_rate * dt)", dt=dt, when="before_groups",
-            name=f"{pop}_drive",
-        )
+        step_code = "g_ampa_s += g_ext * poisson(ext_rate * dt)"
+        comp = spec.nmda_compartment
+        if spec.ketamine_kinetics and comp is not None:
+            step_code += "\n" + kinetic_block_code(comp)
+        group.run_regularly(step_code, dt=dt, when="before_groups", name=f"{pop}_drive")
         params[pop] = names + [f"p_from_{src}" for src in spec.presynaptic_sources]
         groups[pop] = group
         objects.append(group)
@@ -311,6 +322,9 @@ def build_network(config: Config) -> BuiltNetwork:
                 model += f"\ng_nmda_{sfx}_post = w_nmda * s_nmda_pre : siemens (summed)"
             else:
                 on_pre += f"\ng_nmda_{sfx}_post += w_nmda * nmda_jump_pre"
+            if specs[tgt].ketamine_kinetics:
+                # mean open fraction of the target compartment's NMDA synapses
+                model += f"\no_nmda_{sfx}_post = s_nmda_pre / N_incoming : 1 (summed)"
         else:
             model = "w_gaba : siemens (shared, constant)"
             on_pre = f"g_gaba_{src}_{sfx}_post += w_gaba"
