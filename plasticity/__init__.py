@@ -13,7 +13,8 @@ __version__ = "0.1.0"
 
 from .config import Config, dump_config, load_config  # noqa: E402
 from .errors import ConfigError, PlasticityError, UserInputError  # noqa: E402
-from .simulate import run, simulate  # noqa: E402
+from .experiment import run  # noqa: E402
+from .simulate import simulate  # noqa: E402
 from .storage import open_result  # noqa: E402
 
 __all__ = [

@@ -47,6 +47,9 @@ __all__ = [
     "INHIBITORY_PATHWAYS",
     "POPULATIONS",
     "Config",
+    "InfusionConfig",
+    "ProtocolConfig",
+    "TimelineConfig",
     "apply_overrides",
     "dump_config",
     "load_config",
@@ -64,7 +67,17 @@ INHIBITORY_PATHWAYS = (
 )
 
 
-def _quantity_type(dimension: str, *, positive: bool = False, nonnegative: bool = False):
+def format_clinical_time(quantity: Any) -> str:
+    """Clinical times in the unit a clinic would use: s, min, h or day."""
+    seconds = float(quantity)
+    for unit, size in (("day", 86400.0), ("h", 3600.0), ("min", 60.0)):
+        if abs(seconds) >= size and math.isclose(seconds / size, round(seconds / size, 6)):
+            return f"{seconds / size:.12g} {unit}"
+    return f"{seconds:.12g} s"
+
+
+def _quantity_type(dimension: str, *, positive: bool = False, nonnegative: bool = False,
+                   formatter: Any = format_quantity):
     def parse(value: Any):
         try:
             q = parse_quantity(value, dimension)
@@ -79,7 +92,7 @@ def _quantity_type(dimension: str, *, positive: bool = False, nonnegative: bool 
     return Annotated[
         Any,
         BeforeValidator(parse),
-        PlainSerializer(format_quantity, return_type=str),
+        PlainSerializer(formatter, return_type=str),
     ]
 
 
@@ -96,6 +109,36 @@ Concentration = _quantity_type("concentration", nonnegative=True)
 ConcentrationPos = _quantity_type("concentration", positive=True)
 RatePerConcentration = _quantity_type("rate_per_concentration", positive=True)
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+ClinicalTime = _quantity_type("time", formatter=format_clinical_time)
+ClinicalTimePos = _quantity_type("time", positive=True, formatter=format_clinical_time)
+ClinicalTimeNonNeg = _quantity_type("time", nonnegative=True, formatter=format_clinical_time)
+Mass = _quantity_type("mass", positive=True)
+VolumePerMass = _quantity_type("volume_per_mass", positive=True)
+RateNonNegAny = _quantity_type("frequency", nonnegative=True)
+
+
+def _parse_dose(value: Any) -> float:
+    """A dose per body weight such as ``"0.5 mg/kg"``, returned in mg/kg."""
+    example = "expected a dose per body weight such as '0.5 mg/kg'"
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise ValueError(f"missing unit: {example}")
+    if "/" not in value or not any(m in value for m in ("g", "kg")):
+        raise ValueError(f"missing unit: {example}")
+    try:
+        q = parse_quantity(value, "dimensionless")
+    except UnitParseError as err:
+        raise ValueError(f"{err}; {example}") from None
+    mg_per_kg = float(q) * 1e6
+    if mg_per_kg < 0:
+        raise ValueError("expected a dose >= 0")
+    return mg_per_kg
+
+
+Dose = Annotated[
+    Any,
+    BeforeValidator(_parse_dose),
+    PlainSerializer(lambda v: f"{v:.12g} mg/kg", return_type=str),
+]
 
 
 def _deep_merge(base: dict[str, Any], update: Mapping[str, Any]) -> dict[str, Any]:
@@ -358,6 +401,186 @@ class SynapseConfig(_Strict):
 
 
 # --------------------------------------------------------------------------- #
+# Infusion protocol and pharmacokinetics
+# --------------------------------------------------------------------------- #
+class InfusionConfig(_Strict):
+    """One infusion: clinical start time, dose per body weight and duration.
+
+    ``duration: 0 min`` is a bolus. Clinical doses are usually written as the
+    hydrochloride salt (274.2 g/mol), which delivers 237.7/274.2 = 0.867 of
+    its mass as ketamine base; ``salt: base`` doses the base itself.
+    """
+
+    start: ClinicalTime = Field(
+        "0 min", description="Clinical time of the start (0 = protocol origin)."
+    )
+    dose: Dose = Field("0.5 mg/kg", description="Dose per body weight, e.g. '0.5 mg/kg'.")
+    duration: ClinicalTimeNonNeg = Field("40 min", description="Infusion duration; 0 is a bolus.")
+    salt: Literal["hydrochloride", "base"] = Field(
+        "hydrochloride", description="Whether the dose is of ketamine hydrochloride or base."
+    )
+    route: Literal["iv"] = Field(
+        "iv", description="Route; only intravenous ('iv') is implemented."
+    )
+
+
+class RepeatConfig(_Strict):
+    """Repeat the listed infusions ``count`` times, ``every`` apart (e.g. 6 every 48 h)."""
+
+    count: int = Field(1, ge=1, le=1000, strict=True)
+    every: ClinicalTimePos = "48 h"
+
+
+class PKParametersConfig(_Strict):
+    """A linear mammillary PK model (``pk_model: custom``).
+
+    Central volume per kg and first-order rate constants; leave a peripheral
+    compartment's pair of rates at 0 to remove it.
+    """
+
+    v1: VolumePerMass = Field(description="Central volume per body weight, e.g. '0.063 L/kg'.")
+    k10: RateNonNegAny = Field(description="Elimination rate, e.g. '0.4381 /min'.")
+    k12: RateNonNegAny = "0 /min"
+    k21: RateNonNegAny = "0 /min"
+    k13: RateNonNegAny = "0 /min"
+    k31: RateNonNegAny = "0 /min"
+    ke0: RateNonNegAny | None = Field(None, description="Effect-site equilibration rate.")
+
+    @model_validator(mode="after")
+    def _check_pairs(self) -> PKParametersConfig:
+        for a, b in (("k12", "k21"), ("k13", "k31")):
+            if (float(getattr(self, a)) > 0) != (float(getattr(self, b)) > 0):
+                raise ValueError(
+                    f"{a} ({format_quantity(getattr(self, a))}) and {b} "
+                    f"({format_quantity(getattr(self, b))}) must both be > 0 or both 0"
+                )
+        return self
+
+
+class ProtocolConfig(_Strict):
+    """A ketamine treatment the way a clinic writes it, turned into C(t) by PK.
+
+    Defaults: a 70 kg adult, the Domino et al. (1982) three-compartment model
+    (see :mod:`plasticity.pharmacology.pk`), and the effect-site
+    concentration (ke0 0.652 /min) driving the receptor block: the receptors
+    sit in brain tissue, which follows plasma with that lag. ``plasma`` uses
+    total plasma concentration; ``free_plasma`` multiplies it by
+    ``free_fraction`` (ketamine is 23-47 % bound to plasma proteins [R];
+    default 0.53).
+    """
+
+    weight: Mass = "70 kg"
+    pk_model: Literal["domino", "kamp2020_summary", "custom"] = "domino"
+    pk_parameters: PKParametersConfig | None = Field(
+        None, description="Parameters of the 'custom' PK model."
+    )
+    concentration_at: Literal["effect_site", "plasma", "free_plasma"] = "effect_site"
+    free_fraction: float = Field(0.53, gt=0.0, le=1.0)
+    infusions: list[InfusionConfig] = Field(
+        default_factory=lambda: [InfusionConfig()], min_length=1, max_length=10_000
+    )
+    repeat: RepeatConfig | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ProtocolConfig:
+        if self.pk_model == "custom" and self.pk_parameters is None:
+            raise ValueError("pk_model 'custom' needs pk_parameters (v1, k10, ...)")
+        if self.pk_model != "custom" and self.pk_parameters is not None:
+            raise ValueError(
+                f"pk_parameters are only used with pk_model 'custom' (got '{self.pk_model}')"
+            )
+        if self.concentration_at == "effect_site":
+            no_ke0 = (
+                self.pk_model == "kamp2020_summary"
+                or (self.pk_parameters is not None and not self.pk_parameters.ke0)
+            )
+            if no_ke0:
+                raise ValueError(
+                    f"concentration_at 'effect_site' needs a ke0, which pk_model "
+                    f"'{self.pk_model}' does not have; use 'plasma' or give pk_parameters.ke0"
+                )
+        doses = self.schedule()
+        for (i, a), (j, b) in zip(enumerate(doses), list(enumerate(doses))[1:], strict=False):
+            a_end = a[0] + a[2]
+            if b[0] < a_end or (b[0] == a[0]):
+                raise ValueError(
+                    f"infusions overlap: dose {i + 1} runs from {a[0] / 60:g} to "
+                    f"{a_end / 60:g} min and dose {j + 1} starts at {b[0] / 60:g} min"
+                )
+        return self
+
+    def schedule(self) -> list[tuple[float, float, float, str]]:
+        """Every dose as ``(start_s, mg_per_kg, duration_s, salt)``, sorted by start."""
+        every = float(self.repeat.every) if self.repeat else 0.0
+        count = self.repeat.count if self.repeat else 1
+        doses = [
+            (float(inf.start) + k * every, float(inf.dose), float(inf.duration), inf.salt)
+            for k in range(count)
+            for inf in self.infusions
+        ]
+        return sorted(doses, key=lambda d: d[0])
+
+
+# --------------------------------------------------------------------------- #
+# Clinical time versus network time
+# --------------------------------------------------------------------------- #
+class TimelineConfig(_Strict):
+    """How the network samples clinical time (see README, "Clinical time").
+
+    The experiment is a sequence of segments, each one run of the compiled
+    network lasting ``simulation.duration``:
+
+    ``real_time``
+        One segment starting at clinical time ``start``: network time is
+        clinical time.
+    ``compressed``
+        Consecutive segments cover ``start`` to ``end``; one simulated second
+        stands for ``compression`` of clinical time (e.g. '1 h').
+    ``windows``
+        Short real-time segments starting at the clinical times ``windows``.
+    """
+
+    mode: Literal["real_time", "compressed", "windows"] = "real_time"
+    start: ClinicalTime = Field("0 s", description="Clinical time at which the experiment starts.")
+    end: ClinicalTime | None = Field(None, description="Clinical end time (compressed mode).")
+    compression: ClinicalTimePos | None = Field(
+        None, description="Clinical time per simulated second (compressed mode), e.g. '1 h'."
+    )
+    windows: list[ClinicalTime] = Field(
+        default_factory=list, max_length=100_000,
+        description="Clinical start time of each window (windows mode).",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> TimelineConfig:
+        if self.mode == "compressed":
+            if self.end is None or self.compression is None:
+                raise ValueError("mode 'compressed' needs both 'end' and 'compression'")
+            if float(self.end) <= float(self.start):
+                raise ValueError(
+                    f"end ({format_quantity(self.end)}) must be after start "
+                    f"({format_quantity(self.start)})"
+                )
+            if float(self.compression) < 1.0:
+                raise ValueError(
+                    f"compression ({format_quantity(self.compression)}) must be at least 1 s "
+                    "of clinical time per simulated second"
+                )
+        elif self.end is not None or self.compression is not None:
+            raise ValueError(f"'end' and 'compression' are only used with mode 'compressed' "
+                             f"(mode is '{self.mode}')")
+        if self.mode == "windows":
+            if not self.windows:
+                raise ValueError("mode 'windows' needs a non-empty list 'windows'")
+            starts = [float(w) for w in self.windows]
+            if any(b <= a for a, b in zip(starts, starts[1:], strict=False)):
+                raise ValueError("windows must be in increasing clinical time")
+        elif self.windows:
+            raise ValueError(f"'windows' is only used with mode 'windows' (mode is '{self.mode}')")
+        return self
+
+
+# --------------------------------------------------------------------------- #
 # Pharmacology
 # --------------------------------------------------------------------------- #
 class ReceptorBlockConfig(_Strict):
@@ -432,6 +655,20 @@ class PharmacologyConfig(_Strict):
         default_factory=dict,
         description="Per-pathway values that replace those of the hypothesis preset.",
     )
+    protocol: ProtocolConfig | None = Field(
+        None,
+        description="Infusion protocol; the concentration then follows pharmacokinetics "
+        "over the timeline instead of the constant ketamine_uM.",
+    )
+
+    @model_validator(mode="after")
+    def _check_source(self) -> PharmacologyConfig:
+        if self.protocol is not None and self.ketamine_uM > 0:
+            raise ValueError(
+                f"set either ketamine_uM ({self.ketamine_uM:g}) or protocol, not both: with a "
+                "protocol the concentration follows pharmacokinetics"
+            )
+        return self
 
     def resolved_receptors(self) -> dict[str, ReceptorBlockConfig]:
         """Per-pathway block parameters: the hypothesis preset plus overrides."""
@@ -460,7 +697,7 @@ class PharmacologyConfig(_Strict):
 
 
 class Config(_Strict):
-    """A whole experiment: one simulation of one network."""
+    """A whole experiment: one network, run over one or more timeline segments."""
 
     name: str = Field("experiment", min_length=1, max_length=200)
     seed: int = Field(
@@ -471,6 +708,29 @@ class Config(_Strict):
     network: NetworkConfig = NetworkConfig()
     synapses: SynapseConfig = SynapseConfig()
     pharmacology: PharmacologyConfig = PharmacologyConfig()
+    timeline: TimelineConfig = TimelineConfig()
+
+    @model_validator(mode="after")
+    def _check_timeline(self) -> Config:
+        if self.timeline.mode == "compressed":
+            span = float(self.timeline.end) - float(self.timeline.start)
+            network_s = span / float(self.timeline.compression)
+            n = math.ceil(network_s / float(self.simulation.duration) - 1e-9)
+            if n > 100_000:
+                raise ValueError(
+                    f"timeline: {n} segments of simulation.duration "
+                    f"({format_quantity(self.simulation.duration)}); at most 100000: raise "
+                    "timeline.compression or simulation.duration"
+                )
+        if self.timeline.mode == "windows":
+            starts = [float(w) for w in self.timeline.windows]
+            dur = float(self.simulation.duration)
+            if any(b < a + dur for a, b in zip(starts, starts[1:], strict=False)):
+                raise ValueError(
+                    "timeline.windows overlap: windows must be at least simulation.duration "
+                    f"({format_quantity(self.simulation.duration)}) apart"
+                )
+        return self
 
     @model_validator(mode="after")
     def _check_record(self) -> Config:

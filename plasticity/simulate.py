@@ -11,8 +11,8 @@ Two Brian2 targets are supported:
 ``runtime``
     Brian2's Cython runtime, for debugging and for interactive use.
 
-The summary statistics, series and spikes are written with
-:func:`plasticity.storage.write_result`.
+Whole experiments (every timeline segment, checkpointed, into one result
+file) are run by :func:`plasticity.experiment.run`.
 """
 
 from __future__ import annotations
@@ -30,9 +30,8 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,11 +41,11 @@ from brian2.devices.device import reset_device
 
 from . import __version__
 from .analysis import band_power_fraction, summarize_population
-from .config import Config, dump_config
-from .model.network import BuiltNetwork, build_network, structure_key
-from .storage import Series, SpikeData, write_result
+from .config import Config
+from .model.network import BuiltNetwork, build_network, structure_key, trace_length
+from .storage import Series
 
-__all__ = ["RunData", "build_root", "run", "simulate", "simulate_many", "summarize"]
+__all__ = ["RunData", "build_root", "concentration_at", "simulate", "simulate_many", "summarize"]
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -103,6 +102,8 @@ class RunData:
     n_synapses: dict[str, int]
     timings: dict[str, float]
     build_dir: str | None
+    concentration_uM: np.ndarray  # the drug trace the run used, one value per trace_dt
+    trace_dt_ms: float
 
 
 # --------------------------------------------------------------------------- #
@@ -218,7 +219,9 @@ def _normalise_main_queue() -> None:
     queue[:] = rest[:first] + clocks + rest[first:]
 
 
-def _collect(built: BuiltNetwork, timings: dict[str, float], build_dir: str | None) -> RunData:
+def _collect(
+    built: BuiltNetwork, timings: dict[str, float], build_dir: str | None, trace: np.ndarray
+) -> RunData:
     spikes = {
         pop: (np.asarray(mon.i[:], dtype=np.int64), np.asarray(mon.t[:] / b2.ms))
         for pop, mon in built.spike_monitors.items()
@@ -245,10 +248,15 @@ def _collect(built: BuiltNetwork, timings: dict[str, float], build_dir: str | No
         n_synapses=n_syn,
         timings=timings,
         build_dir=build_dir,
+        concentration_uM=np.asarray(trace, dtype=float),
+        trace_dt_ms=float(built.concentration.dt) * 1e3,
     )
 
 
-def _run_standalone(configs: list[Config], progress: _Progress) -> list[RunData]:
+def _run_standalone(
+    configs: list[Config], progress: _Progress, traces: list[np.ndarray],
+    on_result: Callable[[int, RunData], None] | None,
+) -> list[RunData]:
     """Build the network of ``configs[0]`` once and run every config on it."""
     config = configs[0]
     root = build_root(config)
@@ -268,11 +276,13 @@ def _run_standalone(configs: list[Config], progress: _Progress) -> list[RunData]
             _normalise_main_queue()
             b2.device.build(directory=str(build_dir), compile=True, run=False, with_output=False)
             build_s = time.perf_counter() - t0
-            for point in configs:
-                inputs = built.inputs_for(point)
+            for index, (point, trace) in enumerate(zip(configs, traces, strict=True)):
+                inputs = built.inputs_for(point, trace)
                 results_rel = f"results/{uuid.uuid4().hex}"
                 results_dir = build_dir / results_rel
                 t1 = time.perf_counter()
+                static = build_dir / "static_arrays"
+                before = set(static.iterdir()) if static.is_dir() else set()
                 try:
                     with progress.watch(results_dir / "progress.txt"):
                         b2.device.run(
@@ -280,22 +290,40 @@ def _run_standalone(configs: list[Config], progress: _Progress) -> list[RunData]
                             with_output=False, run_args=inputs,
                         )
                     timings = {"build_s": build_s, "run_s": time.perf_counter() - t1}
-                    out.append(_collect(built, timings, str(build_dir)))
+                    out.append(_collect(built, timings, str(build_dir), trace))
                 finally:
                     shutil.rmtree(results_dir, ignore_errors=True)
+                    _remove_run_inputs(static, before)
                 build_s = 0.0
+                if on_result is not None:
+                    on_result(index, out[-1])
         finally:
             b2.device.reinit()
             reset_device()
     return out
 
 
-def _run_runtime(config: Config, progress: _Progress) -> RunData:
+def _remove_run_inputs(static: Path, before: set[Path]) -> None:
+    """Delete the array inputs Brian2 wrote for one run (``init_*.dat`` and locks).
+
+    Brian2 writes every array passed in ``run_args`` (here the drug trace)
+    to a new file in the build's ``static_arrays``; without this, a long
+    experiment or sweep would leave one file per run in the shared build.
+    The build lock is held exclusively, so no other run can be using them.
+    """
+    if not static.is_dir():
+        return
+    for path in set(static.iterdir()) - before:
+        if path.name.startswith("init_"):
+            path.unlink(missing_ok=True)
+
+
+def _run_runtime(config: Config, progress: _Progress, trace: np.ndarray) -> RunData:
     reset_device()
     b2.set_device("runtime")
     b2.prefs.codegen.target = "cython"
     t0 = time.perf_counter()
-    built = build_network(config)
+    built = build_network(config, trace)
     duration = float(config.simulation.duration)
 
     def report(elapsed, complete, start, total):  # noqa: ARG001 - Brian2 signature
@@ -306,29 +334,64 @@ def _run_runtime(config: Config, progress: _Progress) -> RunData:
         config.simulation.duration, report=report, report_period=1 * b2.second, namespace={}
     )
     timings = {"build_s": 0.0, "run_s": time.perf_counter() - t0, "duration_s": duration}
-    return _collect(built, timings, None)
+    return _collect(built, timings, None, trace)
 
 
-def simulate(config: Config, *, progress: bool = False) -> RunData:
-    """Simulate ``config`` and return the recorded data (nothing is written)."""
-    return simulate_many([config], progress=progress)[0]
+def simulate(
+    config: Config, *, progress: bool = False, concentration_uM: np.ndarray | None = None
+) -> RunData:
+    """Simulate ``config`` and return the recorded data (nothing is written).
+
+    ``concentration_uM`` is the drug trace, one value per ``trace_dt`` of
+    network time (default: the constant ``pharmacology.ketamine_uM``).
+    """
+    traces = None if concentration_uM is None else [concentration_uM]
+    return simulate_many([config], progress=progress, traces=traces)[0]
 
 
-def simulate_many(configs: list[Config], *, progress: bool = False) -> list[RunData]:
+def simulate_many(
+    configs: list[Config],
+    *,
+    progress: bool = False,
+    traces: list[np.ndarray] | None = None,
+    on_result: Callable[[int, RunData], None] | None = None,
+) -> list[RunData]:
     """Simulate several configs that share one network structure.
 
     In cpp_standalone the network is compiled once and each config only
     changes the program's run-time inputs (parameter values, seed,
     concentration trace), which is how seeds and parameter points are swept
     without recompiling.
+
+    Parameters
+    ----------
+    configs : list of Config
+        Configs of one network structure.
+    progress : bool
+        Show a progress bar on stderr.
+    traces : list of arrays, optional
+        Drug concentration trace (uM, one value per ``trace_dt``) of each
+        config; default the constant ``pharmacology.ketamine_uM``.
+    on_result : callable, optional
+        Called as ``on_result(index, data)`` as soon as each run finishes
+        (used to checkpoint long experiments).
     """
     if not configs:
         return []
+    if traces is None:
+        traces = [np.full(trace_length(c), c.pharmacology.ketamine_uM) for c in configs]
+    if len(traces) != len(configs):
+        raise ValueError(f"{len(traces)} traces for {len(configs)} configs")
     bar = _Progress(float(configs[0].simulation.duration), len(configs), progress)
     try:
         if configs[0].simulation.device == "cpp_standalone":
-            return _run_standalone(list(configs), bar)
-        return [_run_runtime(c, bar) for c in configs]
+            return _run_standalone(list(configs), bar, list(traces), on_result)
+        out = []
+        for index, (config, trace) in enumerate(zip(configs, traces, strict=True)):
+            out.append(_run_runtime(config, bar, trace))
+            if on_result is not None:
+                on_result(index, out[-1])
+        return out
     finally:
         bar.close()
 
@@ -355,8 +418,8 @@ def _series(config: Config, data: RunData) -> list[Series]:
                 key = f"{name}_{pop}"
                 description = f"{description} ({pop})"
             variables[key] = (pop_values[name] * scale, label, description)
-    trace_dt_ms = float(config.pharmacology.trace_dt) * 1e3
-    conc = np.full_like(t, config.pharmacology.ketamine_uM, dtype=float)
+    trace_dt_ms = data.trace_dt_ms
+    conc = concentration_at(data, t)
     variables["ketamine_conc"] = (
         conc, "uM", f"ketamine concentration driving the block (sampled every {trace_dt_ms:g} ms)"
     )
@@ -376,12 +439,22 @@ def _series(config: Config, data: RunData) -> list[Series]:
     return out
 
 
+def concentration_at(data: RunData, time_ms: np.ndarray) -> np.ndarray:
+    """The drug concentration (uM) the network used at network times ``time_ms``.
+
+    The trace is a Brian2 TimedArray: sample ``i`` holds on
+    ``[i * trace_dt, (i + 1) * trace_dt)``.
+    """
+    index = np.floor(np.asarray(time_ms, dtype=float) / data.trace_dt_ms + 1e-9).astype(int)
+    return data.concentration_uM[np.clip(index, 0, len(data.concentration_uM) - 1)]
+
+
 def summarize(config: Config, data: RunData) -> dict[str, tuple[float, str]]:
     """Scalar readouts of a run, after the warm-up: ``{key: (value, units)}``."""
     t0 = float(config.simulation.warmup) * 1e3
     t1 = float(config.simulation.duration) * 1e3
     summary: dict[str, tuple[float, str]] = {
-        "ketamine_uM": (float(config.pharmacology.ketamine_uM), "uM"),
+        "ketamine_uM": (_mean_concentration(data, t0, t1), "uM"),
         "seed": (float(config.seed), "1"),
     }
     units = {"rate_hz": "Hz", "peak_freq_hz": "Hz"}
@@ -403,6 +476,12 @@ def summarize(config: Config, data: RunData) -> dict[str, tuple[float, str]]:
     for name, n in data.n_synapses.items():
         summary[f"n_syn_{name}"] = (float(n), "1")
     return summary
+
+
+def _mean_concentration(data: RunData, t0_ms: float, t1_ms: float) -> float:
+    """Mean drug concentration over ``[t0, t1)`` of network time (uM)."""
+    steps = np.arange(t0_ms, t1_ms, min(data.trace_dt_ms, max(t1_ms - t0_ms, 1e-9)))
+    return float(np.mean(concentration_at(data, steps))) if len(steps) else 0.0
 
 
 def _git_commit() -> str:
@@ -445,40 +524,3 @@ def _provenance(config: Config, data: RunData, wall_s: float, started: str) -> d
         "platform": platform.platform(),
         "command": " ".join(sys.argv),
     }
-
-
-def run(config: Config, output: str | os.PathLike[str] | None = None, *,
-        progress: bool = False) -> Path:
-    """Simulate ``config`` and write one HDF5 result file.
-
-    Parameters
-    ----------
-    config : Config
-        A validated config (see :func:`plasticity.load_config`).
-    output : path, optional
-        Result file; default ``results/<config.name>.h5``.
-    progress : bool
-        Show a progress bar on stderr.
-
-    Returns
-    -------
-    Path
-        The result file, written atomically.
-    """
-    started = datetime.now(UTC).isoformat(timespec="seconds")
-    t0 = time.perf_counter()
-    data = simulate(config, progress=progress)
-    wall = time.perf_counter() - t0
-    path = Path(output) if output is not None else Path("results") / f"{config.name}.h5"
-    spikes = [
-        SpikeData(pop, ids, times, data.sizes[pop]) for pop, (ids, times) in data.spikes.items()
-    ]
-    return write_result(
-        path,
-        spikes=spikes,
-        series=_series(config, data),
-        summary=summarize(config, data),
-        provenance=_provenance(config, data, wall, started),
-        config_yaml=dump_config(config),
-        extra_attrs={"name": config.name},
-    )

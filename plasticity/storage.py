@@ -21,8 +21,10 @@ Files are written atomically: a reader never sees a half-written file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -227,6 +229,23 @@ def write_result(
     extra_attrs : dict, optional
         Additional root attributes; must not shadow the reserved ones.
     """
+    with atomic_h5(path) as (f, final):
+        _write_root_attrs(f, extra_attrs or {})
+        _write_spikes(f, spikes)
+        _write_series(f, series)
+        _write_summary(f, summary)
+        _write_provenance(f, provenance, config_yaml)
+    return final
+
+
+@contextlib.contextmanager
+def atomic_h5(path: str | os.PathLike[str]) -> Iterator[tuple[h5py.File, Path]]:
+    """Open a new HDF5 file that appears under ``path`` only once complete.
+
+    Yields ``(file, final_path)``. Data go to a ``.part`` file in the target
+    directory, which is fsync'ed and renamed onto ``path`` when the block
+    ends; on any error it is removed and an earlier ``path`` is left untouched.
+    """
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(
@@ -236,11 +255,7 @@ def write_result(
     tmp = Path(tmp_name)
     try:
         with h5py.File(tmp, "w") as f:
-            _write_root_attrs(f, extra_attrs or {})
-            _write_spikes(f, spikes)
-            _write_series(f, series)
-            _write_summary(f, summary)
-            _write_provenance(f, provenance, config_yaml)
+            yield f, final
             f.flush()
         os.chmod(tmp, _file_mode())
         _fsync_path(tmp)
@@ -249,7 +264,6 @@ def write_result(
         tmp.unlink(missing_ok=True)
         raise
     _fsync_path(final.parent)
-    return final
 
 
 def _scalar(value: Any) -> Any:

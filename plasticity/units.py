@@ -50,6 +50,10 @@ def _unit_namespace() -> dict[str, Quantity]:
     names["day"] = 86400 * brian2.second
     names["kg"] = brian2.units.allunits.kilogram
     names["mg"] = brian2.units.allunits.mgram
+    names["ug"] = brian2.units.allunits.ugram
+    names["g"] = brian2.units.allunits.gram
+    names["L"] = brian2.units.allunits.liter
+    names["mL"] = brian2.units.allunits.mliter
     return names
 
 
@@ -65,6 +69,8 @@ DIMENSIONS: dict[str, tuple[Any, str]] = {
     "frequency": (brian2.hertz.dim, "2 kHz"),
     "concentration": (brian2.molar.dim, "1 uM"),
     "rate_per_concentration": ((brian2.hertz / brian2.molar).dim, "0.144 /uM/ms"),
+    "mass": (brian2.kilogram.dim, "70 kg"),
+    "volume_per_mass": ((brian2.units.allunits.liter / brian2.kilogram).dim, "0.063 L/kg"),
     "dimensionless": (get_dimensions(1), "0.5"),
 }
 

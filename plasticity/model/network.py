@@ -38,6 +38,7 @@ __all__ = [
     "network_inputs",
     "nmda_event_constants",
     "structure_key",
+    "trace_length",
 ]
 
 INTERNEURONS = ("pv", "sst")
@@ -145,8 +146,11 @@ class BuiltNetwork:
     structure: dict[str, Any] = field(default_factory=dict)
     inputs: dict[Any, Any] = field(default_factory=dict)
 
-    def inputs_for(self, config: Config) -> dict[Any, Any]:
+    def inputs_for(self, config: Config, concentration_uM: Any = None) -> dict[Any, Any]:
         """Run-time inputs of this build for ``config`` (same structure).
+
+        ``concentration_uM`` is the drug trace (one value per ``trace_dt``);
+        by default the constant ``pharmacology.ketamine_uM``.
 
         Raises
         ------
@@ -158,14 +162,27 @@ class BuiltNetwork:
                 "config has a different network structure than this build "
                 "(sizes, targets, delays, dt, durations or recording); it needs its own build"
             )
-        return network_inputs(config, self)
+        return network_inputs(config, self, concentration_uM)
 
 
-def network_inputs(config: Config, built: BuiltNetwork) -> dict[Any, Any]:
+def trace_length(config: Config) -> int:
+    """Number of samples of the concentration trace (one per ``trace_dt``)."""
+    sim = config.simulation
+    return int(math.ceil(float(sim.duration) / float(config.pharmacology.trace_dt))) + 1
+
+
+def network_inputs(
+    config: Config, built: BuiltNetwork, concentration_uM: Any = None
+) -> dict[Any, Any]:
     """Map every run-time input of ``built`` to its value under ``config``."""
     inputs: dict[Any, Any] = {}
     n_trace = len(built.concentration.values)
-    inputs[built.concentration] = np.full(n_trace, config.pharmacology.ketamine_uM) * b2.umolar
+    if concentration_uM is None:
+        concentration_uM = np.full(n_trace, config.pharmacology.ketamine_uM)
+    trace = np.asarray(concentration_uM, dtype=float)
+    if trace.shape != (n_trace,):
+        raise ValueError(f"concentration trace has shape {trace.shape}, expected ({n_trace},)")
+    inputs[built.concentration] = trace * b2.umolar
     inputs[built.control.rng_seed] = int(config.seed)
     for pop, group in built.groups.items():
         values = _population_values(config, pop, built.specs[pop])
@@ -267,20 +284,23 @@ def _pre_expr(expr: str) -> str:
     return re.sub(r"\b(I_syn_[sd])\b", r"\1_pre", expr)
 
 
-def build_network(config: Config) -> BuiltNetwork:
+def build_network(config: Config, concentration_uM: Any = None) -> BuiltNetwork:
     """Create the Brian2 objects for ``config`` on the active device.
 
     The caller has selected the device. Parameter values are not written into
     the objects; they are returned in ``inputs`` (a mapping from Brian2
     variable views or TimedArrays to values) for the caller to apply.
+    ``concentration_uM`` is the drug trace (see :meth:`BuiltNetwork.inputs_for`).
     """
     sim, syn = config.simulation, config.synapses
     specs = population_specs(config)
     dt = sim.dt
     objects: list[Any] = []
 
-    n_trace = int(math.ceil(float(sim.duration) / float(config.pharmacology.trace_dt))) + 1
-    conc_values = np.full(n_trace, config.pharmacology.ketamine_uM) * b2.umolar
+    n_trace = trace_length(config)
+    if concentration_uM is None:
+        concentration_uM = np.full(n_trace, config.pharmacology.ketamine_uM)
+    conc_values = np.asarray(concentration_uM, dtype=float) * b2.umolar
     # In standalone the values are a run-time input: build with a fixed
     # placeholder so that the build does not depend on them.
     standalone = isinstance(b2.get_device(), CPPStandaloneDevice)
@@ -339,7 +359,7 @@ def build_network(config: Config) -> BuiltNetwork:
         params=params, synapses={s.name: s for s, _, _ in synapses},
         structure=structure_key(config),
     )
-    built.inputs = network_inputs(config, built)
+    built.inputs = network_inputs(config, built, concentration_uM)
     _finish(config, built, synapses, objects)
     return built
 

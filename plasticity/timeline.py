@@ -1,0 +1,109 @@
+"""Clinical time versus network time: an experiment as a sequence of segments.
+
+A ketamine infusion lasts 40 minutes and its consequences run for days; a
+spiking network is simulated for seconds. The config's ``timeline`` says how
+the network samples clinical time. Every mode is a list of
+:class:`Segment` s, each one run of the same compiled network lasting
+``simulation.duration`` of network time and standing for a clinical
+interval:
+
+- ``real_time``: one segment; network time is clinical time.
+- ``compressed``: consecutive segments from ``start`` to ``end``; one
+  simulated second stands for ``compression`` of clinical time, so the drug
+  concentration (and, later, slow plasticity) advances that much faster.
+- ``windows``: real-time segments placed at clinical times.
+
+Segments are the natural checkpoints of a long experiment: each is stored
+once finished, and a killed experiment resumes at the first missing one.
+The assumption behind compression is a separation of time scales: the
+network's own dynamics (milliseconds to a second) must relax faster than the
+compressed drug time course changes; ``experiments/timeline_validation.py``
+measures where that holds.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .config import Config
+
+__all__ = ["Segment", "concentration_trace", "segment_seed", "segments"]
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One run of the network standing for a clinical interval.
+
+    Attributes
+    ----------
+    index : int
+        Position in the experiment (0-based).
+    clinical_start_s : float
+        Clinical time at the segment's network time 0.
+    compression : float
+        Clinical seconds per network second (1 = real time).
+    network_duration_s : float
+        Network time simulated (``simulation.duration``).
+    seed : int
+        Seed of this segment's run (derived from the config's seed).
+    """
+
+    index: int
+    clinical_start_s: float
+    compression: float
+    network_duration_s: float
+    seed: int
+
+    @property
+    def clinical_span_s(self) -> float:
+        """Clinical time the segment stands for."""
+        return self.compression * self.network_duration_s
+
+    def clinical_time_s(self, network_t_s) -> np.ndarray:
+        """Clinical time of network times within this segment."""
+        return self.clinical_start_s + self.compression * np.asarray(network_t_s, dtype=float)
+
+
+def segment_seed(seed: int, index: int) -> int:
+    """Seed of segment ``index``: the config seed for the first, derived for the rest.
+
+    Derived with numpy's SeedSequence, so one config seed fixes every segment.
+    """
+    if index == 0:
+        return int(seed)
+    state = np.random.SeedSequence([int(seed), int(index)]).generate_state(1)[0]
+    return int(state) & 0x7FFFFFFF
+
+
+def segments(config: Config) -> list[Segment]:
+    """The segments of ``config``'s timeline, in order."""
+    tl = config.timeline
+    duration = float(config.simulation.duration)
+    start = float(tl.start)
+    if tl.mode == "real_time":
+        starts, compression = [start], 1.0
+    elif tl.mode == "windows":
+        starts, compression = [float(w) for w in tl.windows], 1.0
+    else:
+        compression = float(tl.compression)  # clinical seconds per network second
+        span = float(tl.end) - start
+        n = max(1, math.ceil(span / compression / duration - 1e-9))
+        starts = [start + k * duration * compression for k in range(n)]
+    return [
+        Segment(k, s, compression, duration, segment_seed(config.seed, k))
+        for k, s in enumerate(starts)
+    ]
+
+
+def concentration_trace(config: Config, segment: Segment, n_samples: int) -> np.ndarray:
+    """Concentration (uM) driving the block, sampled every ``trace_dt`` of network time."""
+    if config.pharmacology.protocol is None:
+        return np.full(n_samples, float(config.pharmacology.ketamine_uM))
+    from .pharmacology.exposure import driving_concentration_uM
+
+    dt = float(config.pharmacology.trace_dt)
+    clinical = segment.clinical_time_s(np.arange(n_samples) * dt)
+    return driving_concentration_uM(config.pharmacology.protocol, clinical)
