@@ -457,6 +457,23 @@ class PKParametersConfig(_Strict):
         return self
 
 
+def _doses_overlap(a: tuple, b: tuple) -> bool:
+    """Two ``(start_s, dose, duration_s, salt)`` doses given at the same time.
+
+    Infusions overlap when their open intervals intersect; a bolus overlaps
+    an infusion strictly inside it or another bolus at the same time. A
+    bolus at the start or end of an infusion (a loading dose) is allowed,
+    as in :func:`plasticity.pharmacology.pk.check_no_overlap`.
+    """
+    (a0, _, da, _), (b0, _, db, _) = a, b
+    if da == 0 and db == 0:
+        return a0 == b0
+    if da == 0 or db == 0:
+        (t, _, _, _), (s0, _, ds, _) = (a, b) if da == 0 else (b, a)
+        return s0 < t < s0 + ds
+    return a0 < b0 + db and b0 < a0 + da
+
+
 class ProtocolConfig(_Strict):
     """A ketamine treatment the way a clinic writes it, turned into C(t) by PK.
 
@@ -500,13 +517,18 @@ class ProtocolConfig(_Strict):
                     f"'{self.pk_model}' does not have; use 'plasma' or give pk_parameters.ke0"
                 )
         doses = self.schedule()
-        for (i, a), (j, b) in zip(enumerate(doses), list(enumerate(doses))[1:], strict=False):
-            a_end = a[0] + a[2]
-            if b[0] < a_end or (b[0] == a[0]):
-                raise ValueError(
-                    f"infusions overlap: dose {i + 1} runs from {a[0] / 60:g} to "
-                    f"{a_end / 60:g} min and dose {j + 1} starts at {b[0] / 60:g} min"
-                )
+        for i, a in enumerate(doses):
+            for j in range(i + 1, len(doses)):
+                b = doses[j]
+                if b[0] >= a[0] + a[2] and b[0] > a[0]:
+                    break  # sorted by start: no later dose can overlap a
+                if _doses_overlap(a, b):
+                    raise ValueError(
+                        f"infusions overlap: dose {i + 1} runs from {a[0] / 60:g} to "
+                        f"{(a[0] + a[2]) / 60:g} min and dose {j + 1} from {b[0] / 60:g} to "
+                        f"{(b[0] + b[2]) / 60:g} min; expected doses one after another (a "
+                        "bolus may start or end an infusion)"
+                    )
         return self
 
     def schedule(self) -> list[tuple[float, float, float, str]]:

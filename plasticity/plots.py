@@ -15,6 +15,9 @@ writes one image per figure into an output directory:
 ``connectivity``
     synapse counts per pathway (``connectivity`` series).
 
+:func:`plot_pk` draws the concentration time course and NMDA block of an
+infusion protocol (``plasticity pk``), computed without a network.
+
 A figure whose data are not in the file is skipped silently. Figures are drawn
 on :class:`matplotlib.figure.Figure` objects with the Agg canvas, so no pyplot
 state is touched and no display is needed.
@@ -23,7 +26,8 @@ state is touched and no display is needed.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+import tempfile
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -31,10 +35,11 @@ import xarray as xr
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 
 from .storage import Result, open_result
 
-__all__ = ["SMOOTHING_MS", "plot_result"]
+__all__ = ["SMOOTHING_MS", "image_format", "plot_pk", "plot_result"]
 
 SMOOTHING_MS: float = 10.0
 """Width of the boxcar that smooths population rates, in ms."""
@@ -424,3 +429,214 @@ def plot_result(
         if draw(result, fig, max_raster_neurons):
             written += _save(fig, target, stem, fmts, dpi)
     return written
+
+
+# --------------------------------------------------------------------------- #
+# Pharmacokinetics of an infusion protocol (``plasticity pk``)
+# --------------------------------------------------------------------------- #
+_INFUSION_COLOUR = "tab:orange"
+_SEGMENT_COLOUR = "0.6"
+_MAX_SHADED_SEGMENTS = 500
+_CONCENTRATION_LABELS: dict[str, str] = {
+    "plasma": "plasma",
+    "effect_site": "effect site",
+    "free_plasma": "free plasma",
+}
+
+
+def image_format(path: str | os.PathLike[str]) -> str:
+    """The image format named by the suffix of ``path`` (``"fig.PNG"`` -> ``"png"``).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        Image file name.
+
+    Returns
+    -------
+    str
+        A format the Agg canvas can write.
+
+    Raises
+    ------
+    ValueError
+        If the name has no suffix or the suffix is not a supported image format.
+    """
+    suffix = Path(path).suffix
+    if not suffix:
+        raise ValueError(f"'{path}' has no file suffix; name an image such as 'pk.png'")
+    return _check_formats(suffix)[0]
+
+
+def _shade_infusions(
+    ax: Axes, infusions: Sequence[tuple[float, float]], legend: bool = True
+) -> None:
+    """Shade infusions (start, end in h) on ``ax``; a bolus is a vertical line."""
+    labelled: set[str] = set()
+    for start, end in infusions:
+        kind = "infusion" if end > start else "bolus"
+        label = kind if legend and kind not in labelled else None
+        labelled.add(kind)
+        if kind == "infusion":
+            ax.axvspan(start, end, color=_INFUSION_COLOUR, alpha=0.2, linewidth=0, label=label)
+        else:
+            ax.axvline(start, color=_INFUSION_COLOUR, alpha=0.8, linewidth=1.0, label=label)
+
+
+def _mark_segments(ax: Axes, segments: Sequence[tuple[float, float]]) -> None:
+    """Mark network segments (start, end in h): light spans and a tick at each start."""
+    if not segments:
+        return
+    if len(segments) <= _MAX_SHADED_SEGMENTS:
+        for start, end in segments:
+            ax.axvspan(start, end, color=_SEGMENT_COLOUR, alpha=0.15, linewidth=0, zorder=0)
+    else:
+        ax.axvspan(segments[0][0], max(end for _, end in segments), color=_SEGMENT_COLOUR,
+                   alpha=0.15, linewidth=0, zorder=0)
+    ax.vlines([start for start, _ in segments], 0.0, 0.04, transform=ax.get_xaxis_transform(),
+              color=_SEGMENT_COLOUR, linewidth=0.8, zorder=1)
+
+
+def plot_pk(
+    path: str | os.PathLike[str],
+    times_min: np.ndarray,
+    plasma_uM: np.ndarray,
+    blocks: Mapping[str, np.ndarray | None],
+    *,
+    effect_uM: np.ndarray | None = None,
+    driving: str = "plasma",
+    driving_uM: np.ndarray | None = None,
+    infusions_min: Sequence[tuple[float, float]] = (),
+    segments_min: Sequence[tuple[float, float]] = (),
+    title: str = "ketamine pharmacokinetics",
+    molar_mass: float = 237.7,
+    dpi: int = 120,
+) -> Path:
+    """Draw the concentration time course and NMDA block of an infusion protocol.
+
+    Two panels share a clinical time axis in hours. Top: plasma and effect-site
+    concentration in uM, with ng/mL on the right axis, infusions shaded (a bolus
+    is a vertical line); the curve that drives the block is named in the legend.
+    Bottom: NMDA receptor block per excitatory pathway (0..1). Network segments
+    of the timeline, if given, are light grey spans with a tick at each start.
+    The image is written atomically (temporary file, then renamed).
+
+    Parameters
+    ----------
+    path : str or PathLike
+        Image file; its suffix selects the format (``.png``, ``.pdf``, ``.svg``, ...).
+        Parent directories are created.
+    times_min : np.ndarray
+        Clinical sample times (min), increasing.
+    plasma_uM : np.ndarray
+        Total plasma concentration of ketamine base (uM) at ``times_min``.
+    blocks : mapping of str to np.ndarray or None
+        Fraction of NMDA receptors blocked per pathway (``"exc_to_pv"``, ...) at
+        ``times_min``; None for a pathway that is not blocked.
+    effect_uM : np.ndarray or None, optional
+        Effect-site concentration (uM), None without an effect site.
+    driving : {"plasma", "effect_site", "free_plasma"}, optional
+        Which concentration drives the block (marked in the legend).
+    driving_uM : np.ndarray or None, optional
+        The driving concentration; drawn as its own curve for ``"free_plasma"``.
+    infusions_min : sequence of (float, float), optional
+        (start, end) of every dose in clinical minutes; end == start is a bolus.
+    segments_min : sequence of (float, float), optional
+        (start, end) of every network segment in clinical minutes.
+    title : str, optional
+        Title of the figure.
+    molar_mass : float, optional
+        g/mol used for the ng/mL axis (ketamine base, 237.7).
+    dpi : int, optional
+        Resolution of raster images.
+
+    Returns
+    -------
+    Path
+        The written image.
+
+    Raises
+    ------
+    ValueError
+        If the suffix of ``path`` is not a supported image format, ``path`` is a
+        directory, ``dpi`` <= 0, ``driving`` is unknown or an array's length
+        differs from ``times_min``.
+    """
+    fmt = image_format(path)
+    target = Path(path)
+    if target.is_dir():
+        raise ValueError(f"'{target}' is a directory; name an image file such as 'pk.png'")
+    if dpi <= 0:
+        raise ValueError(f"dpi must be > 0, got {dpi}")
+    if driving not in _CONCENTRATION_LABELS:
+        raise ValueError(f"driving = {driving!r}: expected one of {list(_CONCENTRATION_LABELS)}")
+    hours = np.asarray(times_min, dtype=float) / 60.0
+    curves = {"plasma_uM": plasma_uM, "effect_uM": effect_uM, "driving_uM": driving_uM}
+    curves.update({f"blocks[{k!r}]": v for k, v in blocks.items()})
+    for name, values in curves.items():
+        if values is not None and np.shape(values) != hours.shape:
+            raise ValueError(f"{name} has shape {np.shape(values)}, expected {hours.shape}")
+
+    fig = Figure(figsize=_TALL, layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
+    doses_h = [(a / 60.0, b / 60.0) for a, b in infusions_min]
+    segments_h = [(a / 60.0, b / 60.0) for a, b in segments_min]
+    for ax in (top, bottom):
+        _mark_segments(ax, segments_h)
+    _shade_infusions(top, doses_h)
+    _shade_infusions(bottom, doses_h, legend=False)
+
+    def label(site: str) -> str:
+        text = _CONCENTRATION_LABELS[site]
+        return f"{text} (drives block)" if site == driving else text
+
+    top.plot(hours, plasma_uM, color="black", linewidth=1.2, label=label("plasma"))
+    if effect_uM is not None:
+        top.plot(hours, effect_uM, color="tab:purple", linestyle="--", linewidth=1.2,
+                 label=label("effect_site"))
+    if driving == "free_plasma" and driving_uM is not None:
+        top.plot(hours, driving_uM, color="0.4", linestyle=":", linewidth=1.2,
+                 label=label("free_plasma"))
+    peak = max(float(np.nanmax(c)) if np.size(c) else 0.0
+               for c in (plasma_uM, effect_uM, driving_uM) if c is not None)
+    top.set_ylim(0.0, 1.3 * peak if peak > 0 else 1.0)  # headroom for the legend
+    top.set_ylabel("ketamine (uM)")
+    top.secondary_yaxis(
+        "right", functions=(lambda uM: uM * molar_mass, lambda ng: ng / molar_mass)
+    ).set_ylabel("ketamine (ng/mL)")
+    handles, labels = top.get_legend_handles_labels()
+    if segments_h:
+        handles.append(Patch(color=_SEGMENT_COLOUR, alpha=0.3))
+        labels.append("network segments")
+    top.legend(handles, labels, loc="upper right", ncols=3, fontsize="small")
+    top.set_title(title)
+
+    for i, (pathway, values) in enumerate(blocks.items()):
+        target_pop = pathway.rsplit("_to_", 1)[-1]
+        colour = _colour(target_pop, i)
+        if values is None:
+            bottom.plot(hours, np.zeros_like(hours), color=colour, linestyle=":",
+                        linewidth=1.0, label=f"{_pathway_label(pathway)} (not blocked)")
+        else:
+            bottom.plot(hours, values, color=colour, linewidth=1.2,
+                        label=_pathway_label(pathway))
+    bottom.set_ylim(*_BLOCK_YLIM)
+    bottom.set_ylabel("NMDA block (fraction)")
+    bottom.set_xlabel("clinical time (h)")
+    if hours.size:
+        bottom.set_xlim(hours[0], hours[-1])
+    bottom.legend(title="pathway", loc="best", fontsize="small")
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        FigureCanvasAgg(fig).print_figure(tmp, format=fmt, dpi=dpi)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return target
