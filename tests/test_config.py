@@ -95,6 +95,7 @@ def test_dump_config_writes_every_section():
         "network",
         "synapses",
         "pharmacology",
+        "timeline",
     }
     assert data["simulation"]["warmup"] == "200 ms"
 
