@@ -64,7 +64,10 @@ def _parser() -> argparse.ArgumentParser:
             "Validate CONFIG, simulate it and write the result file atomically (spikes in "
             "SONATA layout, time series, summary statistics, provenance). In cpp_standalone "
             "mode the compiled program is cached per network structure, so later runs "
-            "with other parameter values or seeds do not recompile."
+            "with other parameter values or seeds do not recompile. A timeline with several "
+            "segments (compressed or windows) runs them all on one build, checkpoints each "
+            "finished segment in OUTPUT.parts/ and, when the same command is run again "
+            "after a crash or kill, runs only the missing segments."
         ),
     )
     run.add_argument("config", type=Path, help="experiment config (YAML)")
@@ -169,8 +172,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
             if f"{pop}_rate_hz" in result.summary
         )
         print(f"wrote {path}")
-        print(f"mean rates: {rates}")
         prov = result.provenance
+        if prov.get("n_segments", 1) > 1:
+            resumed = prov.get("resumed_segments", 0)
+            print(f"{prov['n_segments']} segments ({prov['timeline_mode']}), clinical time "
+                  f"{prov['clinical_start_h']:g} h to {prov['clinical_end_h']:g} h"
+                  + (f"; {resumed} resumed from checkpoints" if resumed else ""))
+            rates += " (mean over segments)"
+        print(f"mean rates: {rates}")
         print(f"wall time {prov['wall_time_s']:.1f} s "
               f"(build {prov['build_s']:.1f} s, run {prov['run_s']:.1f} s)")
     return 0

@@ -325,12 +325,47 @@ def _draw_connectivity(result: Result, fig: Figure, _max_neurons: int) -> bool:
     return True
 
 
+def _draw_timeline(result: Result, fig: Figure, _max_neurons: int) -> bool:
+    """Readouts of each segment against clinical time (multi-segment experiments)."""
+    ds = _series_or_none(result, "timeline")
+    if ds is None or ds.sizes["time"] < 2:
+        return False
+    mid_h = ds["clinical_start_h"].values + 0.5 * ds["clinical_span_h"].values
+    rates = [v for v in ds.data_vars if v.endswith("_rate_hz")]
+    blocks = _variables(ds, "nmda_block_")
+    ax_rate, ax_block = fig.subplots(2, 1, sharex=True)
+    for i, name in enumerate(rates):
+        pop = name.removesuffix("_rate_hz")
+        ax_rate.plot(mid_h, ds[name].values, "o-", color=_colour(pop, i), markersize=3,
+                     label=pop)
+    ax_rate.set_ylabel("rate (Hz)")
+    ax_rate.legend(fontsize="small")
+    handles = []
+    for i, name in enumerate(blocks):
+        pathway = name.removeprefix("nmda_block_")
+        handles += ax_block.plot(mid_h, ds[name].values, "o-", markersize=3,
+                                 color=_colour(pathway.rsplit("_to_", 1)[-1], i),
+                                 label=f"block {_pathway_label(pathway)}")
+    ax_block.set_ylim(*_BLOCK_YLIM)
+    ax_block.set_ylabel("NMDA block (fraction)")
+    ax_block.set_xlabel("clinical time (h), segment midpoints")
+    if "ketamine_uM" in ds:
+        twin = ax_block.twinx()
+        handles += twin.plot(mid_h, ds["ketamine_uM"].values, "k--", linewidth=1,
+                             label="ketamine (uM)")
+        twin.set_ylabel("ketamine (uM)")
+    ax_block.legend(handles=handles, loc="upper right", fontsize="small")
+    ax_rate.set_title(_title(result, f"{ds.sizes['time']} segments over clinical time"))
+    return True
+
+
 FIGURES: dict[str, tuple[Drawer, tuple[float, float]]] = {
     "raster": (_draw_raster, _TALL),
     "rates": (_draw_rates, _WIDE),
     "nmda_block": (_draw_nmda_block, _WIDE),
     "state": (_draw_state, _TALL),
     "connectivity": (_draw_connectivity, _WIDE),
+    "timeline": (_draw_timeline, _TALL),
 }
 """Figure stem -> (drawing function, size in inches), in the order they are written."""
 
@@ -382,9 +417,10 @@ def plot_result(
 ) -> list[Path]:
     """Draw the standard figures of one result file into ``out_dir``.
 
-    Writes ``raster``, ``rates``, ``nmda_block``, ``state`` and ``connectivity``
-    images, each in every requested format; a figure whose data are absent from
-    the file (no spikes, no ``rates``/``state``/``connectivity`` series) is skipped.
+    Writes ``raster``, ``rates``, ``nmda_block``, ``state``, ``connectivity``
+    and ``timeline`` images, each in every requested format; a figure whose data
+    are absent from the file (no spikes, no ``rates``/``state``/``connectivity``
+    series, a single segment) is skipped.
     Every title carries the result's ``name`` attribute and the run's seed.
 
     Parameters
@@ -406,7 +442,7 @@ def plot_result(
     -------
     list of Path
         The written files, in the order raster, rates, nmda_block, state,
-        connectivity, and within each figure in the order of ``formats``.
+        connectivity, timeline, and within each figure in the order of ``formats``.
 
     Raises
     ------

@@ -33,6 +33,7 @@ def hill_protocol_result(tmp_path_factory):
     return config, plasticity.open_result(path)
 
 
+@pytest.mark.smoke
 def test_stored_block_follows_stored_concentration_through_the_hill_curve(hill_protocol_result):
     """Issue check: the run's block trace is the Hill curve of its concentration trace."""
     config, result = hill_protocol_result
@@ -155,3 +156,13 @@ def test_run_inputs_do_not_pile_up_in_the_build(hill_protocol_result):
     _, result = hill_protocol_result
     static = Path(result.provenance["build_dir"]) / "static_arrays"
     assert not [p for p in static.iterdir() if p.name.startswith("init_")]
+
+
+def test_plot_draws_the_timeline_of_a_segmented_result(hill_protocol_result, tmp_path):
+    from plasticity.plots import plot_result
+
+    _, result = hill_protocol_result
+    written = plot_result(result.path, tmp_path / "plots")
+    names = [p.name for p in written]
+    assert "timeline.png" in names and "nmda_block.png" in names
+    assert (tmp_path / "plots" / "timeline.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
