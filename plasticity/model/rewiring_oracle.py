@@ -1,0 +1,123 @@
+"""A small numpy oracle of NEST's structural-plasticity update step.
+
+Plain, obviously-correct Python for one update of one synapse type (a pair
+of a presynaptic element, e.g. ``Axon_ex``, and a postsynaptic element,
+e.g. ``Den_ex``), following NEST's ``SPManager::update_structural_plasticity``
+(science.md section 1.3 [V]):
+
+1. For every neuron, ``n = floor(z) - connected`` for its presynaptic
+   element and for its postsynaptic element.
+2. Deletion where ``n < 0``, presynaptic side first: ``|n|`` of the neuron's
+   outgoing synapses of this type, chosen uniformly at random without
+   replacement, are removed; the partner's element is freed (its connected
+   count drops), not destroyed. Then the postsynaptic side, with counts
+   recomputed after the presynaptic deletions.
+3. Creation: each neuron with ``n > 0`` is repeated ``n`` times in a vacant
+   list, one list per side. The longer list is shuffled and cut to the
+   length of the shorter one, and the two are paired element by element.
+   Pairing is independent of distance and activity; autapses and multapses
+   are allowed unless switched off, in which case the offending pairs are
+   dropped.
+
+Synapses are kept as an explicit list of ``(pre, post)`` pairs, so a
+multapse is simply a repeated pair. This module is the reference the
+compiled engine is tested against; it is not meant to be fast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["SynapseType", "nest_update", "vacant"]
+
+
+@dataclass
+class SynapseType:
+    """State of one plastic synapse type over a network of ``n`` neurons.
+
+    Attributes
+    ----------
+    z_pre, z_post : arrays of float
+        Number of presynaptic and postsynaptic elements of every neuron (0
+        for neurons that do not carry that element).
+    synapses : list of (pre, post)
+        Existing synapses of this type; a multapse appears several times.
+    """
+
+    z_pre: np.ndarray
+    z_post: np.ndarray
+    synapses: list[tuple[int, int]] = field(default_factory=list)
+
+    def connected_pre(self) -> np.ndarray:
+        """Connected presynaptic elements per neuron (outgoing synapses)."""
+        counts = np.zeros(len(self.z_pre), dtype=int)
+        for pre, _ in self.synapses:
+            counts[pre] += 1
+        return counts
+
+    def connected_post(self) -> np.ndarray:
+        """Connected postsynaptic elements per neuron (incoming synapses)."""
+        counts = np.zeros(len(self.z_post), dtype=int)
+        for _, post in self.synapses:
+            counts[post] += 1
+        return counts
+
+
+def vacant(z: np.ndarray, connected: np.ndarray) -> np.ndarray:
+    """``floor(z) - connected``: free elements (> 0) or excess connections (< 0)."""
+    return np.floor(np.asarray(z, dtype=float)).astype(int) - np.asarray(connected, dtype=int)
+
+
+def _delete(state: SynapseType, side: int, rng: np.random.Generator) -> int:
+    """Remove the excess synapses of every neuron on ``side`` (0 pre, 1 post)."""
+    connected = state.connected_pre() if side == 0 else state.connected_post()
+    z = state.z_pre if side == 0 else state.z_post
+    excess = -vacant(z, connected)
+    doomed: set[int] = set()
+    for neuron in np.flatnonzero(excess > 0):
+        mine = [k for k, syn in enumerate(state.synapses) if syn[side] == neuron]
+        pick = rng.choice(len(mine), size=int(excess[neuron]), replace=False)
+        doomed.update(mine[i] for i in pick)
+    state.synapses = [syn for k, syn in enumerate(state.synapses) if k not in doomed]
+    return len(doomed)
+
+
+def _create(state: SynapseType, rng: np.random.Generator, *, autapses: bool,
+            multapses: bool) -> int:
+    pre_free = np.maximum(vacant(state.z_pre, state.connected_pre()), 0)
+    post_free = np.maximum(vacant(state.z_post, state.connected_post()), 0)
+    pre_list = np.repeat(np.arange(len(pre_free)), pre_free)
+    post_list = np.repeat(np.arange(len(post_free)), post_free)
+    n = min(len(pre_list), len(post_list))
+    if len(pre_list) > len(post_list):
+        pre_list = rng.permutation(pre_list)[:n]
+    else:
+        post_list = rng.permutation(post_list)[:n]
+    existing = set(state.synapses)
+    made = 0
+    for pre, post in zip(pre_list.tolist(), post_list.tolist(), strict=True):
+        if not autapses and pre == post:
+            continue
+        if not multapses and (pre, post) in existing:
+            continue
+        state.synapses.append((pre, post))
+        existing.add((pre, post))
+        made += 1
+    return made
+
+
+def nest_update(state: SynapseType, rng: np.random.Generator, *, autapses: bool = True,
+                multapses: bool = True) -> dict[str, int]:
+    """One structural update of one synapse type, in place.
+
+    Returns
+    -------
+    dict
+        ``deleted_pre``, ``deleted_post`` and ``created`` synapse counts.
+    """
+    deleted_pre = _delete(state, 0, rng)
+    deleted_post = _delete(state, 1, rng)
+    created = _create(state, rng, autapses=autapses, multapses=multapses)
+    return {"deleted_pre": deleted_pre, "deleted_post": deleted_post, "created": created}
