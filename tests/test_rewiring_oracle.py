@@ -14,7 +14,8 @@ def _random_state(rng, n=30, n_syn=120):
     state = SynapseType(np.zeros(n), np.zeros(n), synapses)
     # element counts around the connected counts: some neurons in excess, some vacant
     state.z_pre = np.maximum(state.connected_pre() + rng.normal(0, 3, n), 0)
-    state.z_post = np.maximum(state.connected_post() + rng.normal(0, 3, n), 0)
+    # every target keeps at least one element, so no pre-side candidate is filtered out
+    state.z_post = np.maximum(state.connected_post() + rng.normal(0, 3, n), 1.0)
     return state
 
 
@@ -98,3 +99,26 @@ def test_autapses_and_multapses_can_be_forbidden():
     state = SynapseType(np.array([3.0, 0.0]), np.array([0.0, 3.0]), [(0, 1)])
     nest_update(state, rng)
     assert state.synapses == [(0, 1)] * 3  # multapses by default, as in NEST
+
+
+def test_presynaptic_deletion_skips_targets_without_elements():
+    """NEST 3.10: a pre-side deficit only deletes synapses onto targets whose
+    postsynaptic element is nonzero (floor(z) for non-continuous elements)."""
+    z_post = np.array([0.0, 0.5, 3.0])  # target 0 has no element, target 1 half of one
+    for continuous, by_pre in ((True, 2), (False, 1)):
+        state = SynapseType(np.zeros(3), z_post.copy(), [(0, 0), (0, 1), (0, 2)],
+                            continuous_post=continuous)
+        out = nest_update(state, np.random.default_rng(0))
+        # the pre side (deficit 3) deletes only onto eligible targets, capped;
+        # the post side then removes what its own elements cannot hold
+        assert out["deleted_pre"] == by_pre
+        assert out["deleted_post"] == 3 - by_pre
+        assert state.synapses == []
+
+
+def test_vacant_elements_decay_by_tau_vacant():
+    from plasticity.model.rewiring_oracle import decay_vacant
+
+    z = np.array([5.5, 2.0, 0.3])
+    out = decay_vacant(z, np.array([2, 2, 0]), 0.1)
+    assert out == pytest.approx([5.5 - 0.1 * 3, 2.0, 0.3])

@@ -3,21 +3,29 @@
 Plain, obviously-correct Python for one update of one synapse type (a pair
 of a presynaptic element, e.g. ``Axon_ex``, and a postsynaptic element,
 e.g. ``Den_ex``), following NEST's ``SPManager::update_structural_plasticity``
-(science.md section 1.3 [V]):
+(science.md section 1.3 [V]; exact order and corner cases from NEST 3.10,
+docs/notes/nest_structural_plasticity_semantics.md):
 
 1. For every neuron, ``n = floor(z) - connected`` for its presynaptic
    element and for its postsynaptic element.
 2. Deletion where ``n < 0``, presynaptic side first: ``|n|`` of the neuron's
    outgoing synapses of this type, chosen uniformly at random without
    replacement, are removed; the partner's element is freed (its connected
-   count drops), not destroyed. Then the postsynaptic side, with counts
-   recomputed after the presynaptic deletions.
+   count drops), not destroyed. On the presynaptic side only synapses onto
+   targets whose postsynaptic element is nonzero are candidates (``z``, or
+   ``floor(z)`` for non-continuous elements), and a deficit larger than the
+   candidates is capped. Then the postsynaptic side (every incoming synapse
+   a candidate), with counts recomputed after the presynaptic deletions. An
+   element freed here can be paired again in the same update.
 3. Creation: each neuron with ``n > 0`` is repeated ``n`` times in a vacant
    list, one list per side. The longer list is shuffled and cut to the
-   length of the shorter one, and the two are paired element by element.
+   length of the shorter one (on a tie the postsynaptic list is sampled),
+   and the two are paired element by element.
    Pairing is independent of distance and activity; autapses and multapses
    are allowed unless switched off, in which case the offending pairs are
-   dropped.
+   dropped (NEST 3.10 ignores ``allow_multapses`` here; we honour it).
+4. After every synapse type is updated, each element with ``v`` vacancies
+   loses ``tau_vacant * v`` of its ``z`` (:func:`decay_vacant`).
 
 Synapses are kept as an explicit list of ``(pre, post)`` pairs, so a
 multapse is simply a repeated pair. This module is the reference the
@@ -30,7 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["SynapseType", "nest_update", "vacant"]
+__all__ = ["SynapseType", "decay_vacant", "nest_update", "vacant"]
 
 
 @dataclass
@@ -49,6 +57,7 @@ class SynapseType:
     z_pre: np.ndarray
     z_post: np.ndarray
     synapses: list[tuple[int, int]] = field(default_factory=list)
+    continuous_post: bool = True
 
     def connected_pre(self) -> np.ndarray:
         """Connected presynaptic elements per neuron (outgoing synapses)."""
@@ -76,9 +85,11 @@ def _delete(state: SynapseType, side: int, rng: np.random.Generator) -> int:
     z = state.z_pre if side == 0 else state.z_post
     excess = -vacant(z, connected)
     doomed: set[int] = set()
+    post_value = state.z_post if state.continuous_post else np.floor(state.z_post)
     for neuron in np.flatnonzero(excess > 0):
-        mine = [k for k, syn in enumerate(state.synapses) if syn[side] == neuron]
-        pick = rng.choice(len(mine), size=int(excess[neuron]), replace=False)
+        mine = [k for k, syn in enumerate(state.synapses) if syn[side] == neuron
+                and (side == 1 or post_value[syn[1]] != 0.0)]
+        pick = rng.choice(len(mine), size=min(int(excess[neuron]), len(mine)), replace=False)
         doomed.update(mine[i] for i in pick)
     state.synapses = [syn for k, syn in enumerate(state.synapses) if k not in doomed]
     return len(doomed)
@@ -121,3 +132,9 @@ def nest_update(state: SynapseType, rng: np.random.Generator, *, autapses: bool 
     deleted_post = _delete(state, 1, rng)
     created = _create(state, rng, autapses=autapses, multapses=multapses)
     return {"deleted_pre": deleted_pre, "deleted_post": deleted_post, "created": created}
+
+
+def decay_vacant(z: np.ndarray, connected: np.ndarray, tau_vacant: float = 0.1) -> np.ndarray:
+    """NEST's decay of vacant elements after an update: ``z -= tau_vacant * v`` for ``v > 0``."""
+    v = vacant(z, connected)
+    return np.where(v > 0, np.asarray(z, dtype=float) - tau_vacant * v, z)
