@@ -47,7 +47,9 @@ __all__ = [
     "INHIBITORY_PATHWAYS",
     "POPULATIONS",
     "Config",
+    "ElementConfig",
     "InfusionConfig",
+    "StructuralConfig",
     "ProtocolConfig",
     "TimelineConfig",
     "apply_overrides",
@@ -401,6 +403,112 @@ class SynapseConfig(_Strict):
 
 
 # --------------------------------------------------------------------------- #
+# Structural plasticity
+# --------------------------------------------------------------------------- #
+ELEMENTS = ("axon", "den_exc", "den_inh")
+
+
+class ElementConfig(_Strict):
+    """One synaptic element of a population and its growth curve.
+
+    NEST's parameter names and meanings (``nestkernel/growth_curve.h``;
+    docs/notes/nest_structural_plasticity_semantics.md): ``growth_rate``
+    is nu, in elements per unit time; ``eps`` the calcium set point
+    (0.01 per Hz with the default sensor); ``eta`` the minimum activity of
+    the gaussian curve; ``psi`` the width of the sigmoid.
+    """
+
+    curve: Literal["linear", "gaussian", "sigmoid"] = "gaussian"
+    growth_rate: Rate = Field("0.0001 /ms", description="nu: elements per unit time.")
+    eps: float = Field(0.05, ge=0.0, le=1e6)
+    eta: float = Field(0.0, ge=0.0, le=1e6)
+    psi: float = Field(0.1, gt=0.0, le=1e6)
+    z0: float = Field(0.0, ge=0.0, le=1e6, description="Initial free elements per neuron.")
+    continuous: bool = True
+    tau_vacant: float = Field(0.1, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _check_curve(self) -> ElementConfig:
+        if self.curve == "gaussian" and not self.eps > self.eta:
+            raise ValueError(f"gaussian curve needs eps > eta (got eps {self.eps:g}, "
+                             f"eta {self.eta:g})")
+        if self.curve == "linear" and not self.eps > 0:
+            raise ValueError("linear curve needs eps > 0")
+        return self
+
+
+class StructuralConfig(_Strict):
+    """Homeostatic structural plasticity (Butz & van Ooyen 2013, as in NEST).
+
+    Every neuron of a population with elements carries a calcium sensor
+    (``Ca += beta_ca`` per spike, decay ``tau_ca``; NEST defaults 10 s and
+    0.001, so Ca = 0.01 per Hz) and synaptic elements that grow with it.
+    Plastic pathways are rewired every ``update_interval`` by NEST's exact
+    update, in compiled code. A plastic pathway pairs the source
+    population's ``axon`` with the target's ``den_exc`` (excitatory
+    sources) or ``den_inh`` (inhibitory sources). Synapses live in a pool
+    of candidate pairs (``candidate_density`` of all pairs; 1 = any pair can
+    connect, as in NEST); each candidate holds a synapse count, so
+    multapses are allowed unless switched off.
+    """
+
+    enabled: bool = False
+    pathways: list[Literal[
+        "exc_to_exc", "exc_to_pv", "exc_to_sst", "pv_to_exc", "pv_to_pv", "pv_to_sst",
+        "sst_to_exc", "sst_to_pv", "sst_to_sst",
+    ]] = Field(default_factory=lambda: ["exc_to_exc"], max_length=9)
+    update_interval: Time = "1 s"
+    tau_ca: Time = "10 s"
+    beta_ca: float = Field(0.001, gt=0.0, le=1e3)
+    elements: dict[Literal["exc", "pv", "sst"], dict[Literal["axon", "den_exc", "den_inh"],
+                                                     ElementConfig]] = Field(
+        default_factory=lambda: {"exc": {"axon": ElementConfig(), "den_exc": ElementConfig()}}
+    )
+    candidate_density: float = Field(1.0, gt=0.0, le=1.0)
+    autapses: bool = True
+    multapses: bool = True
+    initial: Literal["pathway", "empty"] = Field(
+        "pathway",
+        description="'pathway': start from the pathway's random connectivity (its p); "
+        "'empty': start with no synapse on plastic pathways.",
+    )
+    snapshot_interval: Time | None = Field(
+        None, description="Store the full edge list of plastic pathways this often."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_elements(cls, data: Any) -> Any:
+        """Elements a user writes are added to (or override) the default ones."""
+        if isinstance(data, Mapping) and isinstance(data.get("elements"), Mapping):
+            default = {"exc": {"axon": {}, "den_exc": {}}}
+            data = dict(data)
+            data["elements"] = _deep_merge(default, data["elements"])
+        return data
+
+    @model_validator(mode="after")
+    def _check_snapshots(self) -> StructuralConfig:
+        if self.snapshot_interval is not None:
+            ratio = float(self.snapshot_interval) / float(self.update_interval)
+            if ratio < 1 or not math.isclose(ratio, round(ratio), rel_tol=1e-9):
+                raise ValueError(
+                    f"snapshot_interval ({format_quantity(self.snapshot_interval)}) must be a "
+                    f"whole multiple of update_interval ({format_quantity(self.update_interval)})"
+                )
+        return self
+
+    def element_pathways(self) -> dict[tuple[str, str], list[str]]:
+        """``(population, element) -> plastic pathways that use it``."""
+        out: dict[tuple[str, str], list[str]] = {}
+        for pathway in self.pathways:
+            src, _, tgt = pathway.partition("_to_")
+            den = "den_exc" if src == "exc" else "den_inh"
+            out.setdefault((src, "axon"), []).append(pathway)
+            out.setdefault((tgt, den), []).append(pathway)
+        return out
+
+
+# --------------------------------------------------------------------------- #
 # Infusion protocol and pharmacokinetics
 # --------------------------------------------------------------------------- #
 class InfusionConfig(_Strict):
@@ -731,6 +839,7 @@ class Config(_Strict):
     synapses: SynapseConfig = SynapseConfig()
     pharmacology: PharmacologyConfig = PharmacologyConfig()
     timeline: TimelineConfig = TimelineConfig()
+    structural: StructuralConfig = StructuralConfig()
 
     @model_validator(mode="after")
     def _check_timeline(self) -> Config:
@@ -751,6 +860,64 @@ class Config(_Strict):
                 raise ValueError(
                     "timeline.windows overlap: windows must be at least simulation.duration "
                     f"({format_quantity(self.simulation.duration)}) apart"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _check_structural(self) -> Config:
+        sp = self.structural
+        if not sp.enabled:
+            return self
+        for (pop, element), users in sp.element_pathways().items():
+            if element not in sp.elements.get(pop, {}):
+                raise ValueError(
+                    f"structural.elements.{pop}.{element} is missing: pathway {users[0]} is "
+                    f"plastic, so {pop} cells need that element"
+                )
+        for pathway in sp.pathways:
+            src, _, tgt = pathway.partition("_to_")
+            for pop in (src, tgt):
+                if self.network.size(pop) == 0:
+                    raise ValueError(
+                        f"structural.pathways: {pathway} is plastic but network.n_{pop} is 0"
+                    )
+        kinds: dict[bool, tuple[set[str], set[str]]] = {True: (set(), set()),
+                                                         False: (set(), set())}
+        for pathway in sp.pathways:
+            src, _, tgt = pathway.partition("_to_")
+            kinds[src == "exc"][0].add(src)
+            kinds[src == "exc"][1].add(tgt)
+        for srcs, tgts in kinds.values():
+            for src in sorted(srcs):
+                for tgt in sorted(tgts):
+                    if f"{src}_to_{tgt}" not in sp.pathways:
+                        raise ValueError(
+                            f"structural.pathways: elements pair freely, so with sources "
+                            f"{sorted(srcs)} and targets {sorted(tgts)} the pathway "
+                            f"{src}_to_{tgt} must be plastic too"
+                        )
+        if self.simulation.device != "cpp_standalone":
+            raise ValueError(
+                "structural plasticity runs in compiled code only: set simulation.device to "
+                f"'cpp_standalone' (got '{self.simulation.device}')"
+            )
+        if self.timeline.mode != "real_time":
+            raise ValueError(
+                f"structural plasticity over a '{self.timeline.mode}' timeline is not yet "
+                "available (synapses are not yet carried from segment to segment); use "
+                "timeline.mode 'real_time'"
+            )
+        if any(p.startswith("exc_") for p in sp.pathways):
+            if self.synapses.nmda_gating != "event":
+                raise ValueError(
+                    "structural plasticity of excitatory pathways needs synapses.nmda_gating "
+                    "'event' (per-spike NMDA gating; 'exact' gating sums over every candidate "
+                    "synapse at every step)"
+                )
+            if self.pharmacology.block_model == "kinetic":
+                raise ValueError(
+                    "pharmacology.block_model 'kinetic' is not yet available with plastic "
+                    "excitatory pathways (structural.pathways)"
                 )
         return self
 

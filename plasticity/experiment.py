@@ -249,6 +249,7 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
         provenance=provenance,
         config_yaml=dump_config(config),
         extra_attrs={"name": config.name},
+        snapshots=ordered[-1].snapshots if len(ordered) == 1 else None,
     )
     if checkpoint:
         shutil.rmtree(parts, ignore_errors=True)

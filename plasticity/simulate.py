@@ -31,7 +31,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,7 @@ from . import __version__
 from .analysis import band_power_fraction, summarize_population
 from .config import Config
 from .model.network import BuiltNetwork, build_network, structure_key, trace_length
+from .model.structural import read_snapshots
 from .storage import Series
 
 __all__ = ["RunData", "build_root", "concentration_at", "simulate", "simulate_many", "summarize"]
@@ -72,7 +73,9 @@ def _cpu_signature() -> str:
 
 def _model_source_hash() -> str:
     h = hashlib.sha256()
-    for path in sorted((_PACKAGE_DIR / "model").glob("*.py")) + [Path(__file__)]:
+    model_dir = _PACKAGE_DIR / "model"
+    sources = sorted(model_dir.glob("*.py")) + sorted(model_dir.glob("*.cpp"))
+    for path in sources + [Path(__file__)]:
         h.update(path.read_bytes())
     return h.hexdigest()[:12]
 
@@ -104,6 +107,11 @@ class RunData:
     build_dir: str | None
     concentration_uM: np.ndarray  # the drug trace the run used, one value per trace_dt
     trace_dt_ms: float
+    # structural plasticity: "time_ms" and per plastic pathway n_syn_, created_,
+    # deleted_ at every update; snapshots: pathway -> (times_ms, [edges (n x 3:
+    # pre, post, nsyn) per snapshot])
+    structure: dict[str, np.ndarray] = field(default_factory=dict)
+    snapshots: dict[str, tuple[np.ndarray, list[np.ndarray]]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- #
@@ -220,7 +228,8 @@ def _normalise_main_queue() -> None:
 
 
 def _collect(
-    built: BuiltNetwork, timings: dict[str, float], build_dir: str | None, trace: np.ndarray
+    built: BuiltNetwork, timings: dict[str, float], build_dir: str | None, trace: np.ndarray,
+    results_dir: Path | None = None,
 ) -> RunData:
     spikes = {
         pop: (np.asarray(mon.i[:], dtype=np.int64), np.asarray(mon.t[:] / b2.ms))
@@ -235,10 +244,22 @@ def _collect(
             for name in built.probe_variables[pop]
         }
     n_syn = {
-        obj.name: int(len(obj))
+        obj.name: int(np.sum(obj.nsyn[:])) if "nsyn" in obj.variables else int(len(obj))
         for obj in built.network.objects
         if isinstance(obj, b2.Synapses) and "_to_" in obj.name
     }
+    structure: dict[str, np.ndarray] = {}
+    snapshots: dict[str, tuple[np.ndarray, list[np.ndarray]]] = {}
+    if built.engine is not None:
+        mon = built.engine.monitor
+        structure["time_ms"] = np.asarray(mon.t[:] / b2.ms)
+        for name in mon.record_variables:
+            kind, _, pathway = name.partition("_")
+            key = f"n_syn_{pathway}" if kind == "n" else name
+            structure[key] = np.asarray(getattr(mon, name)[0], dtype=float)
+        for pathway, name in built.engine.snapshot_files.items():
+            if results_dir is not None:
+                snapshots[pathway] = read_snapshots(results_dir / name)
     return RunData(
         spikes=spikes,
         sizes={pop: int(len(g)) for pop, g in built.groups.items()},
@@ -250,6 +271,8 @@ def _collect(
         build_dir=build_dir,
         concentration_uM=np.asarray(trace, dtype=float),
         trace_dt_ms=float(built.concentration.dt) * 1e3,
+        structure=structure,
+        snapshots=snapshots,
     )
 
 
@@ -290,7 +313,7 @@ def _run_standalone(
                             with_output=False, run_args=inputs,
                         )
                     timings = {"build_s": build_s, "run_s": time.perf_counter() - t1}
-                    out.append(_collect(built, timings, str(build_dir), trace))
+                    out.append(_collect(built, timings, str(build_dir), trace, results_dir))
                 finally:
                     shutil.rmtree(results_dir, ignore_errors=True)
                     _remove_run_inputs(static, before)
@@ -436,6 +459,15 @@ def _series(config: Config, data: RunData) -> list[Series]:
         rates[f"rate_{pop}"] = (counts / (n * bin_ms * 1e-3), "Hz", f"population rate of {pop}")
     if rates:
         out.append(Series("rates", centres, rates))
+    if data.structure:
+        meaning = {"n_syn_": "synapses", "created_": "synapses formed at the update",
+                   "deleted_": "synapses eliminated at the update"}
+        variables = {}
+        for key, values in data.structure.items():
+            for prefix, what in meaning.items():
+                if key.startswith(prefix):
+                    variables[key] = (values, "1", f"{what} ({key.removeprefix(prefix)})")
+        out.append(Series("connectivity", data.structure["time_ms"], variables))
     return out
 
 
@@ -475,6 +507,9 @@ def summarize(config: Config, data: RunData) -> dict[str, tuple[float, str]]:
         summary["lfp_gamma_fraction"] = (float(band_power_fraction(lfp[mask], dt_ms)), "1")
     for name, n in data.n_synapses.items():
         summary[f"n_syn_{name}"] = (float(n), "1")
+    for key, values in data.structure.items():
+        if key.startswith(("created_", "deleted_")):
+            summary[f"sp_{key}"] = (float(np.sum(values)), "1")
     return summary
 
 

@@ -13,6 +13,12 @@ Layout (schema version 1)::
     /summary/<key>         scalar float64, attr units ("1" if dimensionless)
     /provenance            attrs: provenance entries
         config             resolved config YAML (variable-length UTF-8 string)
+    /snapshots/<pathway>/  edge lists of a plastic pathway at snapshot times
+        time_ms            float64 (n_snapshots), attr units="ms"
+        offsets            int64 (n_snapshots + 1): rows of snapshot k are
+                           offsets[k]:offsets[k+1] of
+        pre, post          int64 node ids (source, target population)
+        nsyn               int32 synapses between that pair (> 1: multapse)
 
 The spikes group follows the SONATA spike-report format and the series groups
 follow netCDF-4 conventions, so ``libsonata`` and ``xarray`` read them directly.
@@ -208,6 +214,7 @@ def write_result(
     provenance: dict[str, str | int | float],
     config_yaml: str,
     extra_attrs: dict[str, Any] | None = None,
+    snapshots: dict[str, tuple[np.ndarray, list[np.ndarray]]] | None = None,
 ) -> Path:
     """Atomically write one run's results to ``path`` and return the final path.
 
@@ -228,6 +235,8 @@ def write_result(
         The resolved configuration as YAML text.
     extra_attrs : dict, optional
         Additional root attributes; must not shadow the reserved ones.
+    snapshots : dict, optional
+        ``pathway -> (times_ms, [edges (n x 3: pre, post, nsyn) per time])``.
     """
     with atomic_h5(path) as (f, final):
         _write_root_attrs(f, extra_attrs or {})
@@ -235,7 +244,25 @@ def write_result(
         _write_series(f, series)
         _write_summary(f, summary)
         _write_provenance(f, provenance, config_yaml)
+        _write_snapshots(f, snapshots or {})
     return final
+
+
+def _write_snapshots(root: h5py.Group, snapshots: dict) -> None:
+    if not snapshots:
+        return
+    group = root.create_group("snapshots")
+    for pathway, (times_ms, edges) in snapshots.items():
+        _check_name("pathway", pathway)
+        g = group.create_group(pathway)
+        g.create_dataset("time_ms", data=np.asarray(times_ms, dtype=np.float64))
+        g["time_ms"].attrs["units"] = "ms"
+        sizes = [len(e) for e in edges]
+        g.create_dataset("offsets", data=np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64))
+        stacked = np.concatenate(edges) if edges else np.zeros((0, 3), dtype=np.int64)
+        g.create_dataset("pre", data=stacked[:, 0].astype(np.int64))
+        g.create_dataset("post", data=stacked[:, 1].astype(np.int64))
+        g.create_dataset("nsyn", data=stacked[:, 2].astype(np.int32))
 
 
 @contextlib.contextmanager
@@ -367,6 +394,28 @@ class Result:
     def summary_units(self) -> dict[str, str]:
         """Units of the summary metrics, ``key -> units``."""
         return {key: units for key, _, units in self._summary_items()}
+
+    @property
+    def snapshot_pathways(self) -> list[str]:
+        """Plastic pathways with stored edge-list snapshots."""
+        return self._names("snapshots")
+
+    def snapshot(self, pathway: str, index: int = -1) -> tuple[float, np.ndarray]:
+        """Time (ms) and edge list (n x 3: pre, post, nsyn) of one snapshot.
+
+        ``index`` counts snapshots in time order (negative from the end).
+        """
+        with self._open() as f:
+            g = self._group(f, "snapshots", pathway)
+            times = g["time_ms"][()]
+            if not -len(times) <= index < len(times):
+                raise MissingEntryError(
+                    f"snapshot {index} of '{pathway}': the file has {len(times)} snapshots"
+                )
+            k = index % len(times)
+            a, b = g["offsets"][k], g["offsets"][k + 1]
+            edges = np.stack([g["pre"][a:b], g["post"][a:b], g["nsyn"][a:b]], axis=1)
+            return float(times[k]), edges
 
     @property
     def provenance(self) -> dict[str, str | int | float]:

@@ -96,6 +96,7 @@ def test_dump_config_writes_every_section():
         "synapses",
         "pharmacology",
         "timeline",
+        "structural",
     }
     assert data["simulation"]["warmup"] == "200 ms"
 

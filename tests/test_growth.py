@@ -81,7 +81,7 @@ def test_z_never_below_zero():
 def test_brian2_expression_is_the_same_curve(curve):
     ca = np.linspace(0, 0.3, 31)
     xi, zeta = gaussian_params(0.01, 0.2)
-    namespace = {"Ca": ca, "eps": 0.2, "xi_g": xi, "zeta_g": zeta, "psi": 0.05, "exp": np.exp}
+    namespace = {"Ca": ca, "eps": 0.2, "mu_g": xi, "zeta_g": zeta, "psi": 0.05, "exp": np.exp}
     value = eval(growth_expression(curve), namespace)  # noqa: S307 - our own expression
     assert np.allclose(value, growth_rate(curve, ca, 1.0, eps=0.2, eta=0.01, psi=0.05))
 

@@ -63,6 +63,12 @@ class PopulationSpec:
     nmda_gating: str = "exact"
     ketamine_kinetics: bool = False  # use-dependent (kinetic) block instead of equilibrium
     presynaptic_sources: list[str] = field(default_factory=list)  # for p_conn variables
+    # structural plasticity: sensor and element equations, their parameters
+    # (name -> Brian2 unit), and statements at each spike and each step
+    extra_equations: list[str] = field(default_factory=list)
+    extra_params: dict[str, str] = field(default_factory=dict)
+    extra_reset: list[str] = field(default_factory=list)
+    extra_step: list[str] = field(default_factory=list)
 
     @property
     def has_dendrite(self) -> bool:
@@ -240,9 +246,11 @@ def neuron_equations(spec: PopulationSpec) -> tuple[str, list[str]]:
         params |= gate_params
     for src in spec.presynaptic_sources:
         lines.append(f"p_from_{src} : 1 (shared, constant)")
-    names = sorted(params)
+    lines += spec.extra_equations
+    units = {**PARAM_UNITS, **spec.extra_params}
+    names = sorted(params | set(spec.extra_params))
     for name in names:
-        lines.append(f"{name} : {PARAM_UNITS[name]} (shared, constant)")
+        lines.append(f"{name} : {units[name]} (shared, constant)")
     return "\n".join(lines), names
 
 
@@ -256,4 +264,5 @@ def reset_code(spec: PopulationSpec) -> str:
             code.append("x_nmda += 1")
         else:
             code += ["nmda_jump = k0_nmda + k1_nmda*s_nmda", "s_nmda += nmda_jump"]
+    code += spec.extra_reset
     return "\n".join(code)

@@ -96,16 +96,17 @@ def linear_growth_exact(z0, ca0, dt: float, nu: float, eps: float, tau_ca: float
     return np.maximum(z, 0.0)
 
 
-def growth_expression(curve: str, ca: str = "Ca") -> str:
+def growth_expression(curve: str, ca: str = "Ca", suffix: str = "") -> str:
     """The growth curve ``g(Ca)`` (without nu) as a Brian2 expression.
 
-    Parameters are the names ``eps``, ``xi_g``, ``zeta_g`` (gaussian; Brian2
-    reserves ``xi`` for noise) and ``psi``.
+    Parameters are the names ``eps``, ``mu_g``, ``zeta_g`` (gaussian; Brian2
+    reserves ``xi`` names for noise) and ``psi``, each followed by ``suffix``.
     """
+    eps, xi, zeta, psi = (f"{n}{suffix}" for n in ("eps", "mu_g", "zeta_g", "psi"))
     if curve == "linear":
-        return f"(1 - {ca}/eps)"
+        return f"(1 - {ca}/{eps})"
     if curve == "gaussian":
-        return f"(2*exp(-(({ca} - xi_g)/zeta_g)**2) - 1)"
+        return f"(2*exp(-(({ca} - {xi})/{zeta})**2) - 1)"
     if curve == "sigmoid":
-        return f"(2/(1 + exp(({ca} - eps)/psi)) - 1)"
+        return f"(2/(1 + exp(({ca} - {eps})/{psi})) - 1)"
     raise ValueError(f"unknown growth curve {curve!r}; expected one of {GROWTH_CURVES}")

@@ -31,6 +31,14 @@ from .equations import (
     neuron_equations,
     reset_code,
 )
+from .structural import (
+    Engine,
+    build_engine,
+    element_equations,
+    element_values,
+    param_units,
+    population_elements,
+)
 
 __all__ = [
     "BuiltNetwork",
@@ -72,6 +80,12 @@ def population_specs(config: Config) -> dict[str, PopulationSpec]:
         if pop == "exc" and config.network.exc.dendrite:
             comps["dend"] = Compartment("dend")
         specs[pop] = PopulationSpec(pop, comps, nmda_gating=gating, ketamine_kinetics=kinetic)
+        if pop in population_elements(config):
+            lines, names, step = element_equations(config, pop)
+            specs[pop].extra_equations = lines
+            specs[pop].extra_params = {name: param_units(name) for name in names}
+            specs[pop].extra_reset = ["Ca += beta_ca"]
+            specs[pop].extra_step = step
     for pathway in EXCITATORY_PATHWAYS + INHIBITORY_PATHWAYS:
         src, tgt = _split(pathway)
         if src not in specs or tgt not in specs:
@@ -120,7 +134,24 @@ def structure_key(config: Config) -> dict[str, Any]:
         "state_dt_ms": float(config.record.state_dt) * 1e3,
         "trace_dt_ms": float(config.pharmacology.trace_dt) * 1e3,
         "record_spikes": config.record.spikes,
+        "structural": _structural_key(config),
     }
+
+
+def _structural_key(config: Config) -> dict[str, Any] | None:
+    """The part of the structural config that shapes the compiled code."""
+    sp = config.structural
+    if not sp.enabled:
+        return None
+    data = sp.model_dump(mode="json")
+    for key in ("tau_ca", "beta_ca"):
+        data.pop(key)
+    data["elements"] = {
+        pop: {el: {k: v[k] for k in ("curve", "continuous", "tau_vacant")}
+              for el, v in els.items()}
+        for pop, els in data["elements"].items()
+    }
+    return data
 
 
 def structure_hash(config: Config) -> str:
@@ -145,6 +176,7 @@ class BuiltNetwork:
     synapses: dict[str, b2.Synapses] = field(default_factory=dict)
     structure: dict[str, Any] = field(default_factory=dict)
     inputs: dict[Any, Any] = field(default_factory=dict)
+    engine: Engine | None = None
 
     def inputs_for(self, config: Config, concentration_uM: Any = None) -> dict[Any, Any]:
         """Run-time inputs of this build for ``config`` (same structure).
@@ -235,6 +267,8 @@ def _population_values(config: Config, pop: str, spec: PopulationSpec) -> dict[s
         )
     for src in spec.presynaptic_sources:
         values[f"p_from_{src}"] = config.synapses.pathway(f"{src}_to_{pop}").p
+    if spec.extra_params:
+        values.update(element_values(config, pop))
     return values
 
 
@@ -253,6 +287,14 @@ def _probe(pop: str, spec: PopulationSpec, group: b2.NeuronGroup, dt: Any, names
         variables["mg_unblock"] = (
             f"mg_{comp.sfx}", "1", "mean fraction of NMDA conductance free of Mg2+ block"
         )
+    if "Ca" in group.variables:
+        variables["ca_mean"] = ("Ca", "1", "mean calcium (structural-plasticity sensor)")
+        for el in ("axon", "den_exc", "den_inh"):
+            if f"z_{el}" in group.variables:
+                variables[f"z_{el}_mean"] = (f"z_{el}", "1", f"mean synaptic elements {el}")
+                variables[f"conn_{el}_mean"] = (
+                    f"conn_{el}", "1", f"mean connected synaptic elements {el}"
+                )
     if pop == "exc":
         # LFP proxy: sum of absolute synaptic currents onto pyramidal cells
         # (Mazzoni et al. 2008, Front Comput Neurosci; Mazzoni et al. 2015, PLoS
@@ -320,6 +362,11 @@ def build_network(config: Config, concentration_uM: Any = None) -> BuiltNetwork:
             namespace={"ketamine_conc": concentration},
         )
         step_code = "g_ampa_s += g_ext * poisson(ext_rate * dt)"
+        if spec.extra_step:
+            # after the state update, so that the structural update (at the
+            # start of the next step) never sees negative elements
+            group.run_regularly("\n".join(spec.extra_step), dt=dt, when="after_groups",
+                                name=f"{pop}_elements")
         comp = spec.nmda_compartment
         if spec.ketamine_kinetics and comp is not None:
             step_code += "\n" + kinetic_block_code(comp)
@@ -329,25 +376,30 @@ def build_network(config: Config, concentration_uM: Any = None) -> BuiltNetwork:
         objects.append(group)
 
     synapses = []
+    plastic = set(config.structural.pathways) if config.structural.enabled else set()
     for pathway in EXCITATORY_PATHWAYS + INHIBITORY_PATHWAYS:
         src, tgt = _split(pathway)
         if src not in groups or tgt not in groups:
             continue
         cfg = syn.pathway(pathway)
         sfx = "d" if _target_compartment(config, pathway) == "dend" else "s"
+        # a plastic pathway is a pool of candidates, each holding nsyn synapses
+        n = "nsyn*" if pathway in plastic else ""
         if src == "exc":
             model = "w_ampa : siemens (shared, constant)\nw_nmda : siemens (shared, constant)"
-            on_pre = f"g_ampa_{sfx}_post += w_ampa"
+            on_pre = f"g_ampa_{sfx}_post += {n}w_ampa"
             if syn.nmda_gating == "exact":
                 model += f"\ng_nmda_{sfx}_post = w_nmda * s_nmda_pre : siemens (summed)"
             else:
-                on_pre += f"\ng_nmda_{sfx}_post += w_nmda * nmda_jump_pre"
+                on_pre += f"\ng_nmda_{sfx}_post += {n}w_nmda * nmda_jump_pre"
             if specs[tgt].ketamine_kinetics:
                 # mean open fraction of the target compartment's NMDA synapses
                 model += f"\no_nmda_{sfx}_post = s_nmda_pre / N_incoming : 1 (summed)"
         else:
             model = "w_gaba : siemens (shared, constant)"
-            on_pre = f"g_gaba_{src}_{sfx}_post += w_gaba"
+            on_pre = f"g_gaba_{src}_{sfx}_post += {n}w_gaba"
+        if pathway in plastic:
+            model += "\nnsyn : integer"
         s = b2.Synapses(groups[src], groups[tgt], model, on_pre=on_pre, delay=cfg.delay,
                         name=pathway)
         synapses.append((s, src == tgt, src))
@@ -383,7 +435,16 @@ def _finish(config, built, synapses, objects) -> None:
             # Synaptic variables can only be written once synapses exist.
             if not isinstance(key, b2.TimedArray) and not isinstance(key.group, b2.Synapses):
                 key[:] = value
+    sp = config.structural
+    pools = {}
     for s, recurrent, src in synapses:
+        if sp.enabled and s.name in sp.pathways:
+            condition = "i != j" if recurrent and not sp.autapses else None
+            s.connect(condition=condition, p=sp.candidate_density)
+            if sp.initial == "pathway":
+                s.nsyn = f"int(rand() < p_from_{src}_post / {sp.candidate_density!r})"
+            pools[s.name] = s
+            continue
         condition = "i != j" if recurrent else None
         s.connect(condition=condition, p=f"p_from_{src}_post")
     if not isinstance(device, CPPStandaloneDevice):
@@ -394,6 +455,12 @@ def _finish(config, built, synapses, objects) -> None:
         group.v = "E_L + rand()*(V_th - E_L)"
         if "v_d" in group.variables:
             group.v_d = "E_L"
+        for el in ("axon", "den_exc", "den_inh"):
+            if f"z_{el}" in group.variables:
+                setattr(group, f"z_{el}", f"z0_{el}")
+    if pools:
+        built.engine = build_engine(config, groups, pools, control)
+        objects += built.engine.objects
 
     spike_monitors = {}
     if config.record.spikes:

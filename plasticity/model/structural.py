@@ -1,0 +1,278 @@
+"""Structural plasticity in compiled code: synapses form and disappear during a run.
+
+Brian2 cannot add or remove synapses during a run (brian2 issue 166), so
+each plastic pathway is a fixed **pool of candidate pairs** (all pairs of
+its two populations, or a random ``candidate_density`` of them, drawn once
+from the run's seed), and every candidate holds ``nsyn``, the number of
+synapses it currently stands for (0 = absent; more than 1 = a multapse, as
+NEST allows). A spike costs work over the source cell's candidates; time
+steps cost nothing per candidate, because the NMDA gating of plastic
+pathways is event-driven (NEST ``iaf_bw_2001``).
+
+The rule is NEST's homeostatic structural plasticity (Butz & van Ooyen
+2013): each neuron has a calcium sensor and synaptic elements growing by a
+growth curve (:mod:`plasticity.model.growth`), integrated with the neuron
+state at every step. Every ``update_interval`` a run_regularly operation
+calls one C++ function (``sp_engine.cpp``, NEST's exact update on the
+candidate pools, checked against :mod:`plasticity.model.rewiring_oracle`),
+which deletes excess synapses, pairs vacant elements at random and records
+synapse counts and the numbers formed and eliminated.
+
+Memory: 12 bytes per candidate in Brian2 arrays (pre, post, nsyn) plus 24
+bytes of engine tables (pair lookup, row indices), about 36 B per candidate;
+all-pairs E->E for 10,000 pyramidal cells (1e8 candidates) takes about
+3.6 GB, so a 24 GiB machine fits all-pairs pools up to about 25,000 cells,
+more with ``candidate_density < 1``.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import brian2 as b2
+import numpy as np
+
+from ..config import ELEMENTS, POPULATIONS, Config
+from .growth import gaussian_params, growth_expression
+
+__all__ = [
+    "ENGINE_SOURCE",
+    "Engine",
+    "build_engine",
+    "element_equations",
+    "element_values",
+    "population_elements",
+    "read_snapshots",
+]
+
+ENGINE_SOURCE = Path(__file__).with_name("sp_engine.cpp")
+
+
+def population_elements(config: Config) -> dict[str, list[str]]:
+    """Elements each population carries (only those used by plastic pathways)."""
+    sp = config.structural
+    if not sp.enabled:
+        return {}
+    used = sp.element_pathways()
+    return {
+        pop: [el for el in ELEMENTS if (pop, el) in used]
+        for pop in POPULATIONS
+        if any((pop, el) in used for el in ELEMENTS)
+    }
+
+
+def element_equations(config: Config, pop: str) -> tuple[list[str], set[str], list[str]]:
+    """Equations, parameter names and step code of ``pop``'s sensor and elements.
+
+    Returns
+    -------
+    lines : list of str
+        Calcium sensor, one growth equation and one connected count per element.
+    params : set of str
+        Shared parameters (run-time inputs), with units in :data:`PARAM_UNITS`.
+    step : list of str
+        Statements run every step (elements never drop below 0).
+    """
+    sp = config.structural
+    lines = ["dCa/dt = -Ca/tau_ca : 1"]
+    params = {"tau_ca", "beta_ca"}
+    step = []
+    for el in population_elements(config).get(pop, []):
+        cfg = sp.elements[pop][el]
+        lines += [
+            f"dz_{el}/dt = nu_{el} * {growth_expression(cfg.curve, 'Ca', '_' + el)} : 1",
+            f"conn_{el} : 1",
+        ]
+        params |= {f"nu_{el}", f"z0_{el}"}
+        params |= {
+            "linear": {f"eps_{el}"},
+            "gaussian": {f"mu_g_{el}", f"zeta_g_{el}"},
+            "sigmoid": {f"eps_{el}", f"psi_{el}"},
+        }[cfg.curve]
+        step.append(f"z_{el} = clip(z_{el}, 0, inf)")
+    return lines, params, step
+
+
+def param_units(name: str) -> str:
+    """Brian2 unit of a structural parameter."""
+    if name == "tau_ca":
+        return "second"
+    if name.startswith("nu_"):
+        return "hertz"
+    return "1"
+
+
+def element_values(config: Config, pop: str) -> dict[str, Any]:
+    """Run-time values of ``pop``'s structural parameters."""
+    sp = config.structural
+    values: dict[str, Any] = {"tau_ca": sp.tau_ca, "beta_ca": sp.beta_ca}
+    for el in population_elements(config).get(pop, []):
+        cfg = sp.elements[pop][el]
+        values[f"nu_{el}"] = cfg.growth_rate
+        values[f"z0_{el}"] = cfg.z0
+        values[f"eps_{el}"] = cfg.eps
+        values[f"psi_{el}"] = cfg.psi
+        if cfg.curve == "gaussian":
+            xi, zeta = gaussian_params(cfg.eta, cfg.eps)
+            values[f"mu_g_{el}"], values[f"zeta_g_{el}"] = xi, zeta
+    return values
+
+
+@dataclass
+class Engine:
+    """Brian2 objects of the structural-plasticity engine.
+
+    ``snapshot_files`` maps each plastic pathway to the file (in the run's
+    results directory) to which the engine appends edge-list snapshots; read
+    them with :func:`read_snapshots`.
+    """
+
+    stats: b2.NeuronGroup
+    monitor: b2.StateMonitor
+    snapshot_files: dict[str, str] = field(default_factory=dict)
+    objects: list[Any] = field(default_factory=list)
+
+
+def read_snapshots(path: Path) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Times (ms) and edge lists (n x 3: pre, post, nsyn) written by the engine."""
+    raw = path.read_bytes() if path.exists() else b""
+    times, edges, pos = [], [], 0
+    while pos < len(raw):
+        t, count = struct.unpack_from("<dq", raw, pos)
+        pos += 16
+        block = np.frombuffer(raw, dtype="<i4", count=3 * count, offset=pos)
+        pos += 12 * count
+        times.append(t)
+        edges.append(block.reshape(count, 3).astype(np.int64))
+    return np.array(times), edges
+
+
+def _cpp_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _glue_code(config: Config, groups: dict, pools: dict, stats: b2.NeuronGroup,
+               seed_array: str, snapshot_files: dict[str, str]) -> str:
+    """C++ that wires Brian2's arrays into the engine and runs one update."""
+    device = b2.get_device()
+    sp = config.structural
+    elements = population_elements(config)
+
+    def arr(var: Any, dynamic: bool = False) -> str:
+        name = device.get_array_name(var, access_data=not dynamic)
+        return f"brian::{name}"
+
+    lines = ["    using namespace plasticity_sp;",
+             "    static bool ready = false;",
+             "    static std::mt19937_64 gen;",
+             "    static std::vector<Element> els;",
+             "    static std::vector<Pool> pools;",
+             "    static std::vector<Type> types;",
+             "    static std::vector<Element*> all;",
+             "    if (!ready) {",
+             f"        gen.seed((uint64_t){seed_array}[0] * 6364136223846793005ULL + 1442695ULL);"]
+    el_index: dict[tuple[str, str], int] = {}
+    for pop, els in elements.items():
+        group = groups[pop]
+        for el in els:
+            cfg = sp.elements[pop][el]
+            el_index[(pop, el)] = len(el_index)
+            lines.append(
+                f"        els.push_back(Element{{{arr(group.variables['z_' + el])}, "
+                f"{arr(group.variables['conn_' + el])}, {len(group)}, {cfg.tau_vacant!r}, "
+                f"{_cpp_bool(cfg.continuous)}}});"
+            )
+    kinds = {"exc": [p for p in sp.pathways if p.startswith("exc_")],
+             "inh": [p for p in sp.pathways if not p.startswith("exc_")]}
+    lines.append(f"        pools.resize({len(sp.pathways)});")
+    lines.append("        types.resize(2);")
+    pool_no = 0
+    for t, (kind, pathways) in enumerate(kinds.items()):
+        if not pathways:
+            continue
+        den = "den_exc" if kind == "exc" else "den_inh"
+        srcs = [p for p in POPULATIONS if any(w.startswith(p + "_to_") for w in pathways)]
+        tgts = [p for p in POPULATIONS if any(w.endswith("_to_" + p) for w in pathways)]
+        lines.append(f"        types[{t}].autapses = {_cpp_bool(sp.autapses)};")
+        lines.append(f"        types[{t}].multapses = {_cpp_bool(sp.multapses)};")
+        for pathway in pathways:
+            src, _, tgt = pathway.partition("_to_")
+            s = pools[pathway]
+            p = f"pools[{pool_no}]"
+            lines += [
+                f"        {p}.pre = &{arr(s.variables['_synaptic_pre'], True)};",
+                f"        {p}.post = &{arr(s.variables['_synaptic_post'], True)};",
+                f"        {p}.nsyn = &{arr(s.variables['nsyn'], True)};",
+                f"        {p}.pre_side = {srcs.index(src)};",
+                f"        {p}.post_side = {tgts.index(tgt)};",
+                f"        {p}.n_post = {len(groups[tgt])};",
+                f"        {p}.recurrent = {_cpp_bool(src == tgt)};",
+                f"        {p}.stat_n = &{arr(stats.variables['n_' + pathway])}[0];",
+                f"        {p}.stat_created = &{arr(stats.variables['created_' + pathway])}[0];",
+                f"        {p}.stat_deleted = &{arr(stats.variables['deleted_' + pathway])}[0];",
+                f"        {p}.created = {p}.deleted = 0;",
+                f"        prepare({p}, {len(groups[src])});",
+                f"        types[{t}].pools.push_back(&{p});",
+            ]
+            pool_no += 1
+        for src in srcs:
+            lines.append(f"        types[{t}].pre.push_back(&els[{el_index[(src, 'axon')]}]);")
+        for tgt in tgts:
+            lines.append(f"        types[{t}].post.push_back(&els[{el_index[(tgt, den)]}]);")
+    lines += [
+        "        for (Element& e : els) all.push_back(&e);",
+        "        for (Type& t : types) recount(t);",
+        "        // elements start as z0 free ones plus those already connected",
+        "        for (Element& e : els) for (int i = 0; i < e.n; i++) e.z[i] += e.conn[i];",
+        "        ready = true;",
+        "    }",
+        "    for (Type& t : types) if (!t.pools.empty()) update_type(t, gen);",
+        "    finish(types, all);",
+    ]
+    if snapshot_files:
+        every = round(float(sp.snapshot_interval) / float(sp.update_interval))
+        lines += ["    static long calls = 0;",
+                  f"    if (calls++ % {every} == 0) {{"]
+        for k, pathway in enumerate(sp.pathways):
+            lines.append(f"        write_snapshot(pools[{k}], brian::results_dir + "
+                         f"\"{snapshot_files[pathway]}\", t * 1000.0);")
+        lines.append("    }")
+    lines.append("    return 0.0;")
+    return "double sp_update(double t) {\n" + "\n".join(lines) + "\n}\n"
+
+
+def build_engine(config: Config, groups: dict, pools: dict, control: b2.NeuronGroup) -> Engine:
+    """The stats group, update operation and monitors of the engine.
+
+    ``pools`` maps each plastic pathway to its candidate Synapses (with an
+    integer ``nsyn``); ``groups`` the populations (with the variables of
+    :func:`element_equations`). Only cpp_standalone is supported.
+    """
+    sp = config.structural
+    stat_vars = [f"{kind}_{p}" for p in sp.pathways for kind in ("n", "created", "deleted")]
+    stats = b2.NeuronGroup(1, "\n".join(["sp_dummy : 1"] + [f"{v} : 1" for v in stat_vars]),
+                           name="sp_stats")
+    device = b2.get_device()
+    seed_array = "brian::" + device.get_array_name(control.variables["rng_seed"])
+    snapshot_files = (
+        {p: f"sp_snapshot_{p}.bin" for p in sp.pathways}
+        if sp.snapshot_interval is not None else {}
+    )
+    code = ENGINE_SOURCE.read_text() + "\n" + _glue_code(config, groups, pools, stats,
+                                                         seed_array, snapshot_files)
+
+    @b2.implementation("cpp", code)
+    @b2.check_units(t=b2.second, result=1)
+    def sp_update(t):  # pragma: no cover - only the C++ implementation runs
+        raise NotImplementedError("structural plasticity runs in cpp_standalone only")
+
+    stats.namespace["sp_update"] = sp_update
+    stats.run_regularly("sp_dummy = sp_update(t)", dt=sp.update_interval, when="start",
+                        name="sp_update")
+    monitor = b2.StateMonitor(stats, stat_vars, record=0, dt=sp.update_interval, when="end",
+                              name="sp_stats_mon")
+    return Engine(stats=stats, monitor=monitor, snapshot_files=snapshot_files,
+                  objects=[stats, monitor])
