@@ -110,6 +110,7 @@ RatePos = _quantity_type("frequency", positive=True)
 Concentration = _quantity_type("concentration", nonnegative=True)
 ConcentrationPos = _quantity_type("concentration", positive=True)
 RatePerConcentration = _quantity_type("rate_per_concentration", positive=True)
+Current = _quantity_type("current")
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 ClinicalTime = _quantity_type("time", formatter=format_clinical_time)
 ClinicalTimePos = _quantity_type("time", positive=True, formatter=format_clinical_time)
@@ -296,6 +297,9 @@ class DriveConfig(_Strict):
     n_inputs: int = Field(800, ge=0, strict=True)
     rate: Rate = "3 Hz"
     g_ampa: Conductance = "2.08 nS"
+    psc: Current = Field(
+        "0 pA", description="PSC amplitude of each input spike (cell_model iaf_psc_alpha)."
+    )
 
 
 class ExternalConfig(_Strict):
@@ -306,8 +310,48 @@ class ExternalConfig(_Strict):
     sst: DriveConfig = DriveConfig(g_ampa="1.35 nS")
 
 
+class IafPscAlphaConfig(_Strict):
+    """NEST's ``iaf_psc_alpha``: current-based LIF with alpha-shaped PSCs.
+
+    Defaults are NEST's own (nest-simulator ``models/iaf_psc_alpha.h``);
+    they are also what NEST's structural-plasticity example runs with, since
+    its ``model_params`` are never applied (science.md 1.4). A PSC of
+    amplitude w peaks at w after tau_syn: I(t) = w e t/tau_syn exp(-t/tau_syn).
+    """
+
+    C_m: Capacitance = "250 pF"
+    tau_m: Time = "10 ms"
+    E_L: Voltage = "-70 mV"
+    V_th: Voltage = "-55 mV"
+    V_reset: Voltage = "-70 mV"
+    t_ref: TimeNonNeg = "2 ms"
+    tau_syn_ex: Time = "2 ms"
+    tau_syn_in: Time = "2 ms"
+    I_e: Current = "0 pA"
+
+    @model_validator(mode="after")
+    def _check_threshold(self) -> IafPscAlphaConfig:
+        if float(self.V_reset) >= float(self.V_th):
+            raise ValueError(
+                f"V_reset ({format_quantity(self.V_reset)}) must be below V_th "
+                f"({format_quantity(self.V_th)})"
+            )
+        return self
+
+
 class NetworkConfig(_Strict):
-    """Population sizes and cell parameters. A size of 0 removes a population."""
+    """Population sizes and cell parameters. A size of 0 removes a population.
+
+    ``cell_model: conductance`` (default) is the prefrontal network of this
+    package (pyramidal dendrite, AMPA/NMDA/GABA_A conductances); ``cell_model:
+    iaf_psc_alpha`` makes every population NEST's current-based
+    ``iaf_psc_alpha`` with the parameters ``iaf`` and PSC amplitudes ``psc``
+    per pathway and drive, as in NEST's example networks (no NMDA receptors,
+    so no ketamine target).
+    """
+
+    cell_model: Literal["conductance", "iaf_psc_alpha"] = "conductance"
+    iaf: IafPscAlphaConfig = IafPscAlphaConfig()
 
     n_exc: int = Field(strict=True, default=800, ge=0, le=10_000_000)
     n_pv: int = Field(strict=True, default=150, ge=0, le=10_000_000)
@@ -332,13 +376,21 @@ class NetworkConfig(_Strict):
 # Synapses
 # --------------------------------------------------------------------------- #
 class ExcitatoryPathway(_Strict):
-    """Recurrent excitatory pathway (AMPA + NMDA)."""
+    """Recurrent excitatory pathway (AMPA + NMDA; PSC ``psc`` for iaf_psc_alpha cells)."""
 
     p: Probability = 0.1
     g_ampa: Conductance = "0.1 nS"
     g_nmda: Conductance = "0.3 nS"
+    psc: Current = Field("0 pA", description="PSC amplitude (cell_model iaf_psc_alpha), >= 0.")
     delay: TimeNonNeg = "1 ms"
     target: Literal["soma", "dendrite"] = "soma"
+
+    @model_validator(mode="after")
+    def _check_sign(self) -> ExcitatoryPathway:
+        if float(self.psc) < 0:
+            raise ValueError(f"psc ({format_quantity(self.psc)}) of an excitatory pathway "
+                             "must be >= 0")
+        return self
 
 
 class InhibitoryPathway(_Strict):
@@ -346,8 +398,16 @@ class InhibitoryPathway(_Strict):
 
     p: Probability = 0.2
     g_gaba: Conductance = "1 nS"
+    psc: Current = Field("0 pA", description="PSC amplitude (cell_model iaf_psc_alpha), <= 0.")
     delay: TimeNonNeg = "1 ms"
     target: Literal["soma", "dendrite"] = "soma"
+
+    @model_validator(mode="after")
+    def _check_sign(self) -> InhibitoryPathway:
+        if float(self.psc) > 0:
+            raise ValueError(f"psc ({format_quantity(self.psc)}) of an inhibitory pathway "
+                             "must be <= 0 (inhibitory currents are negative, as in NEST)")
+        return self
 
 
 class SynapseConfig(_Strict):
@@ -864,6 +924,17 @@ class Config(_Strict):
         return self
 
     @model_validator(mode="after")
+    def _check_cell_model(self) -> Config:
+        if self.network.cell_model == "iaf_psc_alpha" and (
+            self.pharmacology.ketamine_uM > 0 or self.pharmacology.protocol is not None
+        ):
+            raise ValueError(
+                "network.cell_model 'iaf_psc_alpha' has no NMDA receptors, so ketamine has "
+                "nothing to block: use cell_model 'conductance' with pharmacology"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _check_structural(self) -> Config:
         sp = self.structural
         if not sp.enabled:
@@ -907,7 +978,8 @@ class Config(_Strict):
                 "available (synapses are not yet carried from segment to segment); use "
                 "timeline.mode 'real_time'"
             )
-        if any(p.startswith("exc_") for p in sp.pathways):
+        conductance = self.network.cell_model == "conductance"
+        if conductance and any(p.startswith("exc_") for p in sp.pathways):
             if self.synapses.nmda_gating != "event":
                 raise ValueError(
                     "structural plasticity of excitatory pathways needs synapses.nmda_gating "

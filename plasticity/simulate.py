@@ -502,8 +502,9 @@ def summarize(config: Config, data: RunData) -> dict[str, tuple[float, str]]:
         if "v_mean" in values and mask.any():
             summary[f"{pop}_v_mean_mV"] = (float(np.mean(values["v_mean"][mask]) * 1e3), "mV")
     lfp = data.probes.get("exc", {}).get("lfp_proxy")
-    if lfp is not None and mask.sum() > 16:
-        dt_ms = float(config.record.state_dt) * 1e3
+    dt_ms = float(config.record.state_dt) * 1e3
+    # the gamma band (30-80 Hz) needs samples finer than 1/(2 * 80 Hz)
+    if lfp is not None and mask.sum() > 16 and dt_ms < 1e3 / 160.0:
         summary["lfp_gamma_fraction"] = (float(band_power_fraction(lfp[mask], dt_ms)), "1")
     for name, n in data.n_synapses.items():
         summary[f"n_syn_{name}"] = (float(n), "1")

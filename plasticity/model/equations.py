@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 __all__ = [
     "Compartment",
     "PopulationSpec",
+    "iaf_psc_alpha_equations",
     "kinetic_block_code",
     "neuron_equations",
     "nmda_gating_equations",
@@ -62,6 +63,7 @@ class PopulationSpec:
     nmda_source: bool = False  # presynaptic NMDA gating lives here (exc cells)
     nmda_gating: str = "exact"
     ketamine_kinetics: bool = False  # use-dependent (kinetic) block instead of equilibrium
+    cell_model: str = "conductance"  # or "iaf_psc_alpha" (NEST's current-based LIF)
     presynaptic_sources: list[str] = field(default_factory=list)  # for p_conn variables
     # structural plasticity: sensor and element equations, their parameters
     # (name -> Brian2 unit), and statements at each spike and each step
@@ -214,6 +216,39 @@ PARAM_UNITS = {
 }
 
 
+IAF_PARAM_UNITS = {
+    "C_s": "farad",
+    "tau_m": "second",
+    "E_L": "volt",
+    "V_th": "volt",
+    "V_reset": "volt",
+    "t_ref": "second",
+    "tau_syn_ex": "second",
+    "tau_syn_in": "second",
+    "I_e": "amp",
+    "ext_rate": "hertz",
+    "psc_ext": "amp",
+}
+
+
+def iaf_psc_alpha_equations() -> list[str]:
+    """NEST ``iaf_psc_alpha`` (models/iaf_psc_alpha.h) as linear equations.
+
+    Alpha PSCs as two linear stages: a spike adds ``w e / tau_syn`` to ``y``,
+    giving I(t) = w e (t/tau_syn) exp(-t/tau_syn), peak w at tau_syn.
+    Integrated exactly (Brian2 ``exact``), as NEST does. ``I_syn_s`` is the
+    outward synaptic current, as in the conductance cells (LFP proxy).
+    """
+    return [
+        "dv/dt = -(v - E_L)/tau_m + (I_ex + I_in + I_e)/C_s : volt (unless refractory)",
+        "dI_ex/dt = y_ex - I_ex/tau_syn_ex : amp",
+        "dy_ex/dt = -y_ex/tau_syn_ex : amp/second",
+        "dI_in/dt = y_in - I_in/tau_syn_in : amp",
+        "dy_in/dt = -y_in/tau_syn_in : amp/second",
+        "I_syn_s = -(I_ex + I_in) : amp",
+    ]
+
+
 def neuron_equations(spec: PopulationSpec) -> tuple[str, list[str]]:
     """Model equations of a population and the names of its parameters.
 
@@ -224,6 +259,13 @@ def neuron_equations(spec: PopulationSpec) -> tuple[str, list[str]]:
     params : list of str
         Names of the shared parameters, to be set as run-time inputs.
     """
+    if spec.cell_model == "iaf_psc_alpha":
+        lines = iaf_psc_alpha_equations() + spec.extra_equations
+        lines += [f"p_from_{src} : 1 (shared, constant)" for src in spec.presynaptic_sources]
+        units = {**IAF_PARAM_UNITS, **spec.extra_params}
+        names = sorted(set(IAF_PARAM_UNITS) | set(spec.extra_params))
+        lines += [f"{name} : {units[name]} (shared, constant)" for name in names]
+        return "\n".join(lines), names
     lines: list[str] = []
     params = {"C_s", "g_L_s", "E_L", "V_th", "V_reset", "t_ref", "ext_rate", "g_ext"}
     if spec.has_dendrite:

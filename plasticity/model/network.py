@@ -75,17 +75,21 @@ def population_specs(config: Config) -> dict[str, PopulationSpec]:
     gating = config.synapses.nmda_gating
     kinetic = config.pharmacology.block_model == "kinetic"
     specs = {}
+    if config.network.cell_model == "iaf_psc_alpha":
+        for pop in present:
+            specs[pop] = PopulationSpec(pop, {"soma": Compartment("soma")},
+                                        cell_model="iaf_psc_alpha")
+            specs[pop].presynaptic_sources = [
+                src for src in present if f"{src}_to_{pop}" in EXCITATORY_PATHWAYS
+                + INHIBITORY_PATHWAYS
+            ]
+        _add_structural(config, specs)
+        return specs
     for pop in present:
         comps = {"soma": Compartment("soma", ampa=True)}  # external drive is AMPA on the soma
         if pop == "exc" and config.network.exc.dendrite:
             comps["dend"] = Compartment("dend")
         specs[pop] = PopulationSpec(pop, comps, nmda_gating=gating, ketamine_kinetics=kinetic)
-        if pop in population_elements(config):
-            lines, names, step = element_equations(config, pop)
-            specs[pop].extra_equations = lines
-            specs[pop].extra_params = {name: param_units(name) for name in names}
-            specs[pop].extra_reset = ["Ca += beta_ca"]
-            specs[pop].extra_step = step
     for pathway in EXCITATORY_PATHWAYS + INHIBITORY_PATHWAYS:
         src, tgt = _split(pathway)
         if src not in specs or tgt not in specs:
@@ -97,7 +101,19 @@ def population_specs(config: Config) -> dict[str, PopulationSpec]:
             specs["exc"].nmda_source = True
         else:
             comp.gaba_from.append(src)
+    _add_structural(config, specs)
     return specs
+
+
+def _add_structural(config: Config, specs: dict[str, PopulationSpec]) -> None:
+    """Calcium sensor and synaptic elements of the populations that need them."""
+    for pop, spec in specs.items():
+        if pop in population_elements(config):
+            lines, names, step = element_equations(config, pop)
+            spec.extra_equations = lines
+            spec.extra_params = {name: param_units(name) for name in names}
+            spec.extra_reset = ["Ca += beta_ca"]
+            spec.extra_step = step
 
 
 def nmda_event_constants(tau_rise_ms: float, tau_decay_ms: float, alpha_per_ms: float):
@@ -119,6 +135,7 @@ def structure_key(config: Config) -> dict[str, Any]:
     syn = config.synapses
     return {
         "sizes": {p: config.network.size(p) for p in POPULATIONS},
+        "cell_model": config.network.cell_model,
         "dendrite": config.network.exc.dendrite,
         "targets": {
             p: _target_compartment(config, p) for p in EXCITATORY_PATHWAYS + INHIBITORY_PATHWAYS
@@ -214,7 +231,10 @@ def network_inputs(
     trace = np.asarray(concentration_uM, dtype=float)
     if trace.shape != (n_trace,):
         raise ValueError(f"concentration trace has shape {trace.shape}, expected ({n_trace},)")
-    inputs[built.concentration] = trace * b2.umolar
+    if any(spec.nmda_compartment is not None for spec in built.specs.values()):
+        # (without NMDA receptors the drug trace is in no code, and Brian2
+        # refuses a run-time value for it)
+        inputs[built.concentration] = trace * b2.umolar
     inputs[built.control.rng_seed] = int(config.seed)
     for pop, group in built.groups.items():
         values = _population_values(config, pop, built.specs[pop])
@@ -222,7 +242,9 @@ def network_inputs(
             inputs[getattr(group, name)] = values[name]
     for pathway, s in built.synapses.items():
         cfg = config.synapses.pathway(pathway)
-        if pathway.startswith("exc_"):
+        if "w_psc" in s.variables:
+            inputs[s.w_psc] = cfg.psc
+        elif pathway.startswith("exc_"):
             inputs[s.w_ampa] = cfg.g_ampa
             inputs[s.w_nmda] = cfg.g_nmda
         else:
@@ -230,7 +252,23 @@ def network_inputs(
     return inputs
 
 
+def _iaf_values(config: Config, pop: str, spec: PopulationSpec) -> dict[str, Any]:
+    cell, drive = config.network.iaf, getattr(config.network.external, pop)
+    values = dict(
+        C_s=cell.C_m, tau_m=cell.tau_m, E_L=cell.E_L, V_th=cell.V_th, V_reset=cell.V_reset,
+        t_ref=cell.t_ref, tau_syn_ex=cell.tau_syn_ex, tau_syn_in=cell.tau_syn_in, I_e=cell.I_e,
+        ext_rate=drive.n_inputs * drive.rate, psc_ext=drive.psc,
+    )
+    for src in spec.presynaptic_sources:
+        values[f"p_from_{src}"] = config.synapses.pathway(f"{src}_to_{pop}").p
+    if spec.extra_params:
+        values.update(element_values(config, pop))
+    return values
+
+
 def _population_values(config: Config, pop: str, spec: PopulationSpec) -> dict[str, Any]:
+    if spec.cell_model == "iaf_psc_alpha":
+        return _iaf_values(config, pop, spec)
     net, syn, ph = config.network, config.synapses, config.pharmacology
     if pop == "exc":
         cell = net.exc
@@ -356,12 +394,16 @@ def build_network(config: Config, concentration_uM: Any = None) -> BuiltNetwork:
     params: dict[str, list[str]] = {}
     for pop, spec in specs.items():
         eqs, names = neuron_equations(spec)
+        iaf = spec.cell_model == "iaf_psc_alpha"
         group = b2.NeuronGroup(
-            config.network.size(pop), eqs, threshold="v > V_th", reset=reset_code(spec),
-            refractory="t_ref", method="euler", name=pop,
-            namespace={"ketamine_conc": concentration},
+            config.network.size(pop), eqs, threshold="v >= V_th" if iaf else "v > V_th",
+            reset=reset_code(spec), refractory="t_ref", method="exact" if iaf else "euler",
+            name=pop, namespace={"ketamine_conc": concentration},
         )
-        step_code = "g_ampa_s += g_ext * poisson(ext_rate * dt)"
+        step_code = (
+            f"y_ex += psc_ext * {math.e!r} / tau_syn_ex * poisson(ext_rate * dt)" if iaf
+            else "g_ampa_s += g_ext * poisson(ext_rate * dt)"
+        )
         if spec.extra_step:
             # after the state update, so that the structural update (at the
             # start of the next step) never sees negative elements
@@ -385,7 +427,11 @@ def build_network(config: Config, concentration_uM: Any = None) -> BuiltNetwork:
         sfx = "d" if _target_compartment(config, pathway) == "dend" else "s"
         # a plastic pathway is a pool of candidates, each holding nsyn synapses
         n = "nsyn*" if pathway in plastic else ""
-        if src == "exc":
+        if config.network.cell_model == "iaf_psc_alpha":
+            kind = "ex" if src == "exc" else "in"
+            model = "w_psc : amp (shared, constant)"
+            on_pre = f"y_{kind}_post += {n}w_psc * {math.e!r} / tau_syn_{kind}_post"
+        elif src == "exc":
             model = "w_ampa : siemens (shared, constant)\nw_nmda : siemens (shared, constant)"
             on_pre = f"g_ampa_{sfx}_post += {n}w_ampa"
             if syn.nmda_gating == "exact":
@@ -451,8 +497,10 @@ def _finish(config, built, synapses, objects) -> None:
         for key, value in inputs.items():
             if not isinstance(key, b2.TimedArray) and isinstance(key.group, b2.Synapses):
                 key[:] = value
-    for group in groups.values():
-        group.v = "E_L + rand()*(V_th - E_L)"
+    for pop, group in groups.items():
+        # NEST starts iaf_psc_alpha cells at E_L; ours start spread below threshold
+        iaf = specs[pop].cell_model == "iaf_psc_alpha"
+        group.v = "E_L" if iaf else "E_L + rand()*(V_th - E_L)"
         if "v_d" in group.variables:
             group.v_d = "E_L"
         for el in ("axon", "den_exc", "den_inh"):

@@ -74,7 +74,9 @@ def element_equations(config: Config, pop: str) -> tuple[list[str], set[str], li
     params : set of str
         Shared parameters (run-time inputs), with units in :data:`PARAM_UNITS`.
     step : list of str
-        Statements run every step (elements never drop below 0).
+        Statements run every step after the state update: forward Euler of
+        the growth curve with the decayed calcium (as NEST integrates the
+        gaussian and sigmoid curves), elements never below 0.
     """
     sp = config.structural
     lines = ["dCa/dt = -Ca/tau_ca : 1"]
@@ -82,17 +84,15 @@ def element_equations(config: Config, pop: str) -> tuple[list[str], set[str], li
     step = []
     for el in population_elements(config).get(pop, []):
         cfg = sp.elements[pop][el]
-        lines += [
-            f"dz_{el}/dt = nu_{el} * {growth_expression(cfg.curve, 'Ca', '_' + el)} : 1",
-            f"conn_{el} : 1",
-        ]
+        lines += [f"z_{el} : 1", f"conn_{el} : 1"]
         params |= {f"nu_{el}", f"z0_{el}"}
         params |= {
             "linear": {f"eps_{el}"},
             "gaussian": {f"mu_g_{el}", f"zeta_g_{el}"},
             "sigmoid": {f"eps_{el}", f"psi_{el}"},
         }[cfg.curve]
-        step.append(f"z_{el} = clip(z_{el}, 0, inf)")
+        growth = growth_expression(cfg.curve, "Ca", "_" + el)
+        step.append(f"z_{el} = clip(z_{el} + dt * nu_{el} * {growth}, 0, inf)")
     return lines, params, step
 
 
