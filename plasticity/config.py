@@ -518,6 +518,11 @@ class StructuralConfig(_Strict):
         "sst_to_exc", "sst_to_pv", "sst_to_sst",
     ]] = Field(default_factory=lambda: ["exc_to_exc"], max_length=9)
     update_interval: Time = "1 s"
+    growth_dt: Time = Field(
+        "1 ms",
+        description="Step of the forward-Euler growth of the elements (NEST uses the "
+        "resolution; elements change by at most nu * growth_dt per step).",
+    )
     tau_ca: Time = "10 s"
     beta_ca: float = Field(0.001, gt=0.0, le=1e3)
     elements: dict[Literal["exc", "pv", "sst"], dict[Literal["axon", "den_exc", "den_inh"],
@@ -545,6 +550,16 @@ class StructuralConfig(_Strict):
             data = dict(data)
             data["elements"] = _deep_merge(default, data["elements"])
         return data
+
+    @model_validator(mode="after")
+    def _check_growth_dt(self) -> StructuralConfig:
+        ratio = float(self.update_interval) / float(self.growth_dt)
+        if ratio < 1 or not math.isclose(ratio, round(ratio), rel_tol=1e-9):
+            raise ValueError(
+                f"update_interval ({format_quantity(self.update_interval)}) must be a whole "
+                f"multiple of growth_dt ({format_quantity(self.growth_dt)})"
+            )
+        return self
 
     @model_validator(mode="after")
     def _check_snapshots(self) -> StructuralConfig:
@@ -967,6 +982,12 @@ class Config(_Strict):
                             f"{sorted(srcs)} and targets {sorted(tgts)} the pathway "
                             f"{src}_to_{tgt} must be plastic too"
                         )
+        ratio = float(sp.growth_dt) / float(self.simulation.dt)
+        if not math.isclose(ratio, round(ratio), rel_tol=1e-9) or ratio < 1:
+            raise ValueError(
+                f"structural.growth_dt ({format_quantity(sp.growth_dt)}) must be a whole "
+                f"multiple of simulation.dt ({format_quantity(self.simulation.dt)})"
+            )
         if self.simulation.device != "cpp_standalone":
             raise ValueError(
                 "structural plasticity runs in compiled code only: set simulation.device to "

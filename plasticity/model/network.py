@@ -343,7 +343,9 @@ def _probe(pop: str, spec: PopulationSpec, group: b2.NeuronGroup, dt: Any, names
             "LFP proxy: mean absolute synaptic current onto pyramidal cells",
         )
     probe_eqs = "\n".join(f"{name} : {unit}" for name, (_, unit, _) in variables.items())
-    probe = b2.NeuronGroup(1, probe_eqs, name=f"probe_{pop}")
+    # the probe lives on the recording clock, so its summed variables are
+    # computed only when recorded, not at every step
+    probe = b2.NeuronGroup(1, probe_eqs, name=f"probe_{pop}", dt=dt)
     summed = "\n".join(
         f"{name}_post = ({expr}_pre)/N_pre : {unit} (summed)"
         if name != "lfp_proxy"
@@ -407,8 +409,8 @@ def build_network(config: Config, concentration_uM: Any = None) -> BuiltNetwork:
         if spec.extra_step:
             # after the state update, so that the structural update (at the
             # start of the next step) never sees negative elements
-            group.run_regularly("\n".join(spec.extra_step), dt=dt, when="after_groups",
-                                name=f"{pop}_elements")
+            group.run_regularly("\n".join(spec.extra_step), dt=config.structural.growth_dt,
+                                when="after_groups", name=f"{pop}_elements")
         comp = spec.nmda_compartment
         if spec.ketamine_kinetics and comp is not None:
             step_code += "\n" + kinetic_block_code(comp)

@@ -74,9 +74,10 @@ def element_equations(config: Config, pop: str) -> tuple[list[str], set[str], li
     params : set of str
         Shared parameters (run-time inputs), with units in :data:`PARAM_UNITS`.
     step : list of str
-        Statements run every step after the state update: forward Euler of
-        the growth curve with the decayed calcium (as NEST integrates the
-        gaussian and sigmoid curves), elements never below 0.
+        Statements run every ``growth_dt`` after the state update: forward
+        Euler of the growth curve with the decayed calcium (as NEST
+        integrates the gaussian and sigmoid curves, there with step dt),
+        elements never below 0.
     """
     sp = config.structural
     lines = ["dCa/dt = -Ca/tau_ca : 1"]
@@ -92,7 +93,8 @@ def element_equations(config: Config, pop: str) -> tuple[list[str], set[str], li
             "sigmoid": {f"eps_{el}", f"psi_{el}"},
         }[cfg.curve]
         growth = growth_expression(cfg.curve, "Ca", "_" + el)
-        step.append(f"z_{el} = clip(z_{el} + dt * nu_{el} * {growth}, 0, inf)")
+        h = float(sp.growth_dt)
+        step.append(f"z_{el} = clip(z_{el} + {h!r}*second * nu_{el} * {growth}, 0, inf)")
     return lines, params, step
 
 

@@ -1,0 +1,111 @@
+"""The compiled update (sp_engine.cpp) against the numpy oracle, draw for draw in distribution.
+
+The engine's C++ is compiled on its own into a small library (ctypes) and
+applied many times, with different seeds, to one network state; the numpy
+oracle of NEST's update (plasticity.model.rewiring_oracle) is applied as
+many times to the same state. Deterministic parts must agree exactly, the
+random ones in distribution (means within 4 standard errors).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from plasticity.model.rewiring_oracle import SynapseType, nest_update, vacant
+
+HERE = Path(__file__).resolve().parent
+N = 40
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory):
+    compiler = shutil.which("g++") or shutil.which("c++")
+    if compiler is None:
+        pytest.skip("no C++ compiler")
+    lib = tmp_path_factory.mktemp("engine") / "libsp.so"
+    subprocess.run([compiler, "-O2", "-std=c++11", "-shared", "-fPIC", "-o", str(lib),
+                    str(HERE / "sp_engine_harness.cpp")], check=True)
+    dll = ctypes.CDLL(str(lib))
+    dll.sp_update_once.restype = ctypes.c_int
+    return dll
+
+
+def _compiled(dll, nsyn, z_pre, z_post, seed, *, autapses=True, multapses=True,
+              continuous=True):
+    pre, post = np.divmod(np.arange(N * N, dtype=np.int32), N)
+    ns = np.ascontiguousarray(nsyn, dtype=np.int32).copy()
+    zp, zq = np.array(z_pre, dtype=float), np.array(z_post, dtype=float)
+    out = np.zeros(2)
+    p = ctypes.POINTER
+    dll.sp_update_once(
+        ctypes.c_int(N), ctypes.c_int(N * N),
+        pre.astype(np.int32).ctypes.data_as(p(ctypes.c_int32)),
+        post.astype(np.int32).ctypes.data_as(p(ctypes.c_int32)),
+        ns.ctypes.data_as(p(ctypes.c_int32)), zp.ctypes.data_as(p(ctypes.c_double)),
+        zq.ctypes.data_as(p(ctypes.c_double)), ctypes.c_uint64(seed), int(autapses),
+        int(multapses), int(continuous), out.ctypes.data_as(p(ctypes.c_double)),
+    )
+    return ns, out[0], out[1]
+
+
+def _state(seed):
+    rng = np.random.default_rng(seed)
+    nsyn = (rng.random(N * N) < 0.08).astype(np.int32) * rng.integers(1, 3, N * N)
+    pre, post = np.divmod(np.arange(N * N), N)
+    out_deg = np.bincount(pre, weights=nsyn, minlength=N)
+    in_deg = np.bincount(post, weights=nsyn, minlength=N)
+    z_pre = np.maximum(out_deg + rng.normal(0, 2.5, N), 0)
+    z_post = np.maximum(in_deg + rng.normal(0, 2.5, N), 0)
+    z_post[rng.choice(N, 4, replace=False)] = 0.0  # some targets without elements
+    return nsyn, z_pre, z_post
+
+
+def _oracle(nsyn, z_pre, z_post, rng):
+    pre, post = np.divmod(np.arange(N * N), N)
+    synapses = [(int(a), int(b)) for a, b, c in zip(pre, post, nsyn, strict=True)
+                for _ in range(int(c))]
+    state = SynapseType(z_pre.copy(), z_post.copy(), synapses)
+    out = nest_update(state, rng)
+    return out["deleted_pre"] + out["deleted_post"], out["created"], state
+
+
+@pytest.mark.parametrize("state_seed", [1, 2, 3])
+def test_compiled_update_matches_oracle_in_distribution(engine, state_seed):
+    nsyn, z_pre, z_post = _state(state_seed)
+    draws = 300
+    compiled = np.array([_compiled(engine, nsyn, z_pre, z_post, seed)[1:]
+                         for seed in range(draws)])
+    rng = np.random.default_rng(state_seed)
+    oracle = np.array([_oracle(nsyn, z_pre, z_post, rng)[:2] for _ in range(draws)])
+    for col, name in ((0, "deleted"), (1, "created")):
+        a, b = compiled[:, col], oracle[:, col]
+        se = np.sqrt(a.var(ddof=1) / draws + b.var(ddof=1) / draws) + 1e-12
+        assert abs(a.mean() - b.mean()) < 4 * se + 1e-9, (name, a.mean(), b.mean(), se)
+
+
+def test_compiled_update_invariants(engine):
+    nsyn, z_pre, z_post = _state(7)
+    pre, post = np.divmod(np.arange(N * N), N)
+    for seed in range(50):
+        after, deleted, created = _compiled(engine, nsyn, z_pre, z_post, seed)
+        assert after.sum() == nsyn.sum() - deleted + created
+        out_deg = np.bincount(pre, weights=after, minlength=N)
+        in_deg = np.bincount(post, weights=after, minlength=N)
+        assert np.all(vacant(z_post, in_deg) >= 0)
+        # all pairs are candidates: pairing stops when one side runs out
+        assert min(np.maximum(vacant(z_pre, out_deg), 0).sum(),
+                   vacant(z_post, in_deg).sum()) == 0
+
+
+def test_compiled_update_respects_autapses_and_multapses(engine):
+    nsyn = np.zeros(N * N, dtype=np.int32)
+    z = np.full(N, 3.0)
+    after, _, created = _compiled(engine, nsyn, z, z, 0, autapses=False, multapses=False)
+    pre, post = np.divmod(np.arange(N * N), N)
+    assert created > 0 and np.all(after[pre == post] == 0) and after.max() == 1
