@@ -322,24 +322,14 @@ def _write_csv_atomic(
 ) -> None:
     """Write equal-length columns as CSV through a temporary file, then rename."""
     import csv
-    import os
-    import tempfile
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            for row in zip(*columns, strict=True):
-                writer.writerow(["" if v is None else repr(float(v)) for v in row])
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    from .storage import atomic_file
+
+    with atomic_file(path) as tmp, open(tmp, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for row in zip(*columns, strict=True):
+            writer.writerow(["" if v is None else repr(float(v)) for v in row])
 
 
 def _pk_check_outputs(args: argparse.Namespace) -> None:

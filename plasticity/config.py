@@ -331,11 +331,7 @@ class IafPscAlphaConfig(_Strict):
 
     @model_validator(mode="after")
     def _check_threshold(self) -> IafPscAlphaConfig:
-        if float(self.V_reset) >= float(self.V_th):
-            raise ValueError(
-                f"V_reset ({format_quantity(self.V_reset)}) must be below V_th "
-                f"({format_quantity(self.V_th)})"
-            )
+        _check_reset_below_threshold(self)
         return self
 
 

@@ -26,7 +26,6 @@ state is touched and no display is needed.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -37,7 +36,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from .storage import Result, open_result
+from .storage import Result, atomic_file, open_result
 
 __all__ = ["SMOOTHING_MS", "image_format", "plot_pk", "plot_result"]
 
@@ -663,16 +662,6 @@ def plot_pk(
         bottom.set_xlim(hours[0], hours[-1])
     bottom.legend(title="pathway", loc="best", fontsize="small")
 
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_file(target) as tmp:
         FigureCanvasAgg(fig).print_figure(tmp, format=fmt, dpi=dpi)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the usual permissions
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return target

@@ -266,12 +266,12 @@ def _write_snapshots(root: h5py.Group, snapshots: dict) -> None:
 
 
 @contextlib.contextmanager
-def atomic_h5(path: str | os.PathLike[str]) -> Iterator[tuple[h5py.File, Path]]:
-    """Open a new HDF5 file that appears under ``path`` only once complete.
+def atomic_file(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path that replaces ``path`` only once the block succeeds.
 
-    Yields ``(file, final_path)``. Data go to a ``.part`` file in the target
-    directory, which is fsync'ed and renamed onto ``path`` when the block
-    ends; on any error it is removed and an earlier ``path`` is left untouched.
+    The temporary file lies in the target directory; when the block ends it
+    gets the usual permissions, is fsync'ed and renamed onto ``path``. On any
+    error it is removed and an earlier ``path`` is left untouched.
     """
     final = Path(path)
     final.parent.mkdir(parents=True, exist_ok=True)
@@ -281,16 +281,25 @@ def atomic_h5(path: str | os.PathLike[str]) -> Iterator[tuple[h5py.File, Path]]:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        with h5py.File(tmp, "w") as f:
-            yield f, final
-            f.flush()
-        os.chmod(tmp, _file_mode())
+        yield tmp
+        os.chmod(tmp, _file_mode())  # mkstemp creates 0600
         _fsync_path(tmp)
         os.replace(tmp, final)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
     _fsync_path(final.parent)
+
+
+@contextlib.contextmanager
+def atomic_h5(path: str | os.PathLike[str]) -> Iterator[tuple[h5py.File, Path]]:
+    """Open a new HDF5 file that appears under ``path`` only once complete.
+
+    Yields ``(file, final_path)``; see :func:`atomic_file`.
+    """
+    with atomic_file(path) as tmp, h5py.File(tmp, "w") as f:
+        yield f, Path(path)
+        f.flush()
 
 
 def _scalar(value: Any) -> Any:
