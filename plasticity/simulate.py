@@ -173,10 +173,37 @@ class _Progress:
                 thread.join()
 
 
-_CPP_REPORT = (
-    'std::ofstream _progress((brian::results_dir + "progress.txt").c_str(), std::ios::trunc);'
-    "\n_progress << completed << \" \" << elapsed << std::endl;"
-)
+def _progress_operation(duration: b2.Quantity, dt: b2.Quantity) -> b2.NeuronGroup:
+    """A C++ operation writing ``progress.txt`` (fraction done, wall seconds).
+
+    Brian2's own ``report`` reads the process clock before every object of
+    every time step (``std::clock()``, a system call): on NEST's
+    structural-plasticity example that cost more than the simulation itself.
+    This operation runs once per report period (at most 1 s, at least
+    1/100 of the run) and reads a steady clock only then.
+    """
+    steps = max(1, round(float(min(duration / 100, 1 * b2.second) / dt)))
+    code = f"""
+double plasticity_progress(double t) {{
+    static const auto start = std::chrono::steady_clock::now();
+    const double elapsed = std::chrono::duration<double>(
+        std::chrono::steady_clock::now() - start).count();
+    std::ofstream out((brian::results_dir + "progress.txt").c_str(), std::ios::trunc);
+    out << t / {float(duration)!r} << " " << elapsed << std::endl;
+    return 0.0;
+}}
+"""
+
+    @b2.implementation("cpp", code, headers=["<chrono>"])
+    @b2.check_units(t=b2.second, result=1)
+    def plasticity_progress(t):  # pragma: no cover - only the C++ runs
+        raise NotImplementedError("progress reports run in cpp_standalone only")
+
+    group = b2.NeuronGroup(1, "progress_dummy : 1", name="progress",
+                           namespace={"plasticity_progress": plasticity_progress})
+    group.run_regularly("progress_dummy = plasticity_progress(t)", dt=steps * dt, when="end",
+                        name="progress_report")
+    return group
 
 
 # --------------------------------------------------------------------------- #
@@ -292,10 +319,8 @@ def _run_standalone(
         _select_standalone(config.simulation.threads)
         try:
             built = build_network(config)
-            built.network.run(
-                config.simulation.duration, report=_CPP_REPORT, report_period=1 * b2.second,
-                namespace={},
-            )
+            built.network.add(_progress_operation(config.simulation.duration, config.simulation.dt))
+            built.network.run(config.simulation.duration, namespace={})
             _normalise_main_queue()
             b2.device.build(directory=str(build_dir), compile=True, run=False, with_output=False)
             build_s = time.perf_counter() - t0

@@ -24,6 +24,7 @@ from scipy.special import gamma, gammainc
 
 from ..config import EXCITATORY_PATHWAYS, INHIBITORY_PATHWAYS, POPULATIONS, Config
 from ..pharmacology.block import thermal_voltage
+from .drive import drive_expression, poisson_function
 from .equations import (
     Compartment,
     PopulationSpec,
@@ -394,17 +395,22 @@ def build_network(config: Config, concentration_uM: Any = None) -> BuiltNetwork:
 
     groups: dict[str, b2.NeuronGroup] = {}
     params: dict[str, list[str]] = {}
+    namespace: dict[str, Any] = {"ketamine_conc": concentration}
+    if standalone:
+        seed_array = "brian::" + b2.get_device().get_array_name(control.variables["rng_seed"])
+        namespace["poisson_drive"] = poisson_function(seed_array, len(specs))
     for pop, spec in specs.items():
         eqs, names = neuron_equations(spec)
         iaf = spec.cell_model == "iaf_psc_alpha"
         group = b2.NeuronGroup(
             config.network.size(pop), eqs, threshold="v >= V_th" if iaf else "v > V_th",
             reset=reset_code(spec), refractory="t_ref", method="exact" if iaf else "euler",
-            name=pop, namespace={"ketamine_conc": concentration},
+            name=pop, namespace=namespace,
         )
+        count = drive_expression(len(groups))
         step_code = (
-            f"y_ex += psc_ext * {math.e!r} / tau_syn_ex * poisson(ext_rate * dt)" if iaf
-            else "g_ampa_s += g_ext * poisson(ext_rate * dt)"
+            f"y_ex += psc_ext * {math.e!r} / tau_syn_ex * {count}" if iaf
+            else f"g_ampa_s += g_ext * {count}"
         )
         if spec.extra_step:
             # after the state update, so that the structural update (at the

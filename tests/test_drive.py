@@ -1,0 +1,83 @@
+"""The external drive's Poisson sampler (poisson_drive.cpp) in distribution.
+
+The C++ is compiled on its own (ctypes) and its counts are compared with
+the Poisson law: mean and variance within 5 standard errors and a
+chi-square test of the probability mass function, for rates from far below
+one event per step to the split regime above ``LAMBDA_MAX`` (64). Seeds are
+fixed, so the tests are deterministic.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import stats
+
+HERE = Path(__file__).resolve().parent
+N_DRAWS = 200_000
+
+
+@pytest.fixture(scope="module")
+def sampler(tmp_path_factory):
+    compiler = shutil.which("g++") or shutil.which("c++")
+    if compiler is None:
+        pytest.skip("no C++ compiler")
+    lib = tmp_path_factory.mktemp("drive") / "libdrive.so"
+    subprocess.run([compiler, "-O2", "-std=c++11", "-shared", "-fPIC", "-o", str(lib),
+                    str(HERE / "poisson_drive_harness.cpp")], check=True)
+    return ctypes.CDLL(str(lib))
+
+
+def _draw(dll, lam: float, seed: int = 1, stream: int = 0, n: int = N_DRAWS) -> np.ndarray:
+    out = np.zeros(n, dtype=np.int32)
+    dll.poisson_many(ctypes.c_double(lam), ctypes.c_int(n), ctypes.c_uint64(seed),
+                     ctypes.c_int(stream), out.ctypes.data_as(ctypes.POINTER(ctypes.c_int32)))
+    return out
+
+
+@pytest.mark.parametrize("lam", [0.002, 0.25, 1.0, 7.5, 40.0, 150.0])
+def test_counts_follow_poisson_law(sampler, lam):
+    counts = _draw(sampler, lam)
+    se_mean = np.sqrt(lam / N_DRAWS)
+    assert abs(counts.mean() - lam) < 5 * se_mean
+    # variance of the sample variance of a Poisson: (lam + 2 lam^2) / n
+    se_var = np.sqrt((lam + 2 * lam**2) / N_DRAWS)
+    assert abs(counts.var() - lam) < 5 * se_var
+    # chi-square over the bins with at least 20 expected draws, tails pooled
+    ks = np.arange(counts.max() + 2)
+    expected = stats.poisson.pmf(ks, lam) * N_DRAWS
+    keep = expected >= 20
+    lo, hi = ks[keep][0], ks[keep][-1]
+    obs = np.bincount(counts, minlength=len(ks))
+    observed = np.concatenate([[obs[: lo + 1].sum()], obs[lo + 1 : hi], [obs[hi:].sum()]])
+    exp = np.concatenate([[stats.poisson.cdf(lo, lam)], stats.poisson.pmf(ks[lo + 1 : hi], lam),
+                          [stats.poisson.sf(hi - 1, lam)]]) * N_DRAWS
+    if len(observed) > 1:
+        assert stats.chisquare(observed, exp).pvalue > 1e-4
+
+
+def test_zero_and_negative_rates_give_no_events(sampler):
+    assert _draw(sampler, 0.0, n=1000).max() == 0
+    assert _draw(sampler, -1.0, n=1000).max() == 0
+
+
+def test_uniforms_are_uniform_and_streams_independent(sampler):
+    n = 100_000
+    a, b = np.zeros(n), np.zeros(n)
+    p = ctypes.POINTER(ctypes.c_double)
+    sampler.uniform_many(n, ctypes.c_uint64(7), 0, a.ctypes.data_as(p))
+    sampler.uniform_many(n, ctypes.c_uint64(7), 1, b.ctypes.data_as(p))
+    assert a.min() >= 0.0 and a.max() < 1.0
+    assert stats.kstest(a, "uniform").pvalue > 1e-4
+    assert abs(np.corrcoef(a, b)[0, 1]) < 5 / np.sqrt(n)
+
+
+def test_same_seed_same_counts_other_seed_other_counts(sampler):
+    assert np.array_equal(_draw(sampler, 1.0, seed=3), _draw(sampler, 1.0, seed=3))
+    assert not np.array_equal(_draw(sampler, 1.0, seed=3), _draw(sampler, 1.0, seed=4))
+    assert not np.array_equal(_draw(sampler, 1.0, stream=0), _draw(sampler, 1.0, stream=1))
