@@ -66,7 +66,7 @@ class CompressionCheck:
     compressions_h_per_s: list[float]
     edges_h: np.ndarray
     readouts: dict[float, dict[str, np.ndarray]]
-    paths: dict[float, Path]
+    paths: dict[float, Path]  # result file of the first replicate
 
     @property
     def reference(self) -> float:
@@ -113,6 +113,7 @@ def compare_compressions(
     edges_h: list[float] | np.ndarray,
     workdir: str | Path,
     *,
+    replicates: int = 1,
     progress: bool = False,
 ) -> CompressionCheck:
     """Run ``base`` with a compressed timeline at each compression and compare.
@@ -127,8 +128,16 @@ def compare_compressions(
     edges_h : array
         Edges of the clinical-time bins (hours).
     workdir : path
-        Where the result files go (one per compression).
+        Where the result files go (one per compression and replicate).
+    replicates : int
+        Runs per compression, with seeds ``base.seed``, ``base.seed + 1``, ...;
+        readouts are averaged over them. A small network's rate fluctuates
+        by 10 % or more over the fraction of a second that a clinical bin
+        lasts at strong compression; replicates separate that sampling
+        noise from the effect of compression.
     """
+    if replicates < 1:
+        raise ValueError(f"replicates must be at least 1 (got {replicates})")
     edges = np.asarray(edges_h, dtype=float)
     data = base.model_dump(mode="json")
     data["timeline"]["mode"] = "compressed"
@@ -138,11 +147,15 @@ def compare_compressions(
     segment_ms = float(base.simulation.duration) * 1e3
     warmup_ms = float(base.simulation.warmup) * 1e3
     for text in compressions:
-        config = load_config(data, [f"timeline.compression={text}"])
-        factor = float(config.timeline.compression) / 3600.0  # clinical h per network s
-        path = run(config, Path(workdir) / f"compression_{factor * 3600:g}s.h5",
-                   progress=progress)
+        runs = []
+        for r in range(replicates):
+            config = load_config(data, [f"timeline.compression={text}",
+                                        f"seed={base.seed + r}"])
+            factor = float(config.timeline.compression) / 3600.0  # clinical h per network s
+            name = f"compression_{factor * 3600:g}s" + (f"_rep{r}" if replicates > 1 else "")
+            path = run(config, Path(workdir) / f"{name}.h5", progress=progress)
+            runs.append(clinical_readouts(open_result(path), edges, segment_ms, warmup_ms))
+            paths.setdefault(factor, path)
         factors.append(factor)
-        paths[factor] = path
-        readouts[factor] = clinical_readouts(open_result(path), edges, segment_ms, warmup_ms)
+        readouts[factor] = {key: np.mean([r[key] for r in runs], axis=0) for key in runs[0]}
     return CompressionCheck(factors, edges, readouts, paths)
