@@ -989,11 +989,11 @@ class Config(_Strict):
                 "structural plasticity runs in compiled code only: set simulation.device to "
                 f"'cpp_standalone' (got '{self.simulation.device}')"
             )
-        if self.timeline.mode != "real_time":
+        if self.timeline.mode == "windows":
             raise ValueError(
-                f"structural plasticity over a '{self.timeline.mode}' timeline is not yet "
-                "available (synapses are not yet carried from segment to segment); use "
-                "timeline.mode 'real_time'"
+                "structural plasticity over a 'windows' timeline: synapses would not change "
+                "in the clinical time between windows; use timeline.mode 'compressed' (every "
+                "segment goes on from the synapses the one before left) or 'real_time'"
             )
         conductance = self.network.cell_model == "conductance"
         if conductance and any(p.startswith("exc_") for p in sp.pathways):

@@ -75,6 +75,16 @@ def _save_part(path: Path, key: str, data: RunData) -> None:
         for pop, values in data.probes.items():
             for name, arr in values.items():
                 f[f"probes/{pop}/{name}"] = arr
+        for name, arr in data.structure.items():
+            f[f"structure/{name}"] = arr
+        for pathway, (times, edges) in data.snapshots.items():
+            g = f.create_group(f"snapshots/{pathway}")
+            g["times_ms"] = times
+            for k, block in enumerate(edges):
+                g[f"edges_{k:06d}"] = block
+        for key, arr in data.final_state.items():
+            f.create_dataset(f"final_state/{key}", data=arr, compression="gzip",
+                             compression_opts=1)
 
 
 def _load_part(path: Path, key: str) -> RunData | None:
@@ -100,6 +110,16 @@ def _load_part(path: Path, key: str) -> RunData | None:
                 build_dir=str(f.attrs["build_dir"]) or None,
                 concentration_uM=f["concentration_uM"][()],
                 trace_dt_ms=float(f.attrs["trace_dt_ms"]),
+                structure={k: ds[()] for k, ds in f.get("structure", {}).items()},
+                snapshots={
+                    pathway: (g["times_ms"][()],
+                              [g[k][()] for k in sorted(g) if k.startswith("edges_")])
+                    for pathway, g in f.get("snapshots", {}).items()
+                },
+                final_state={
+                    f"{name}/{owner}": ds[()]
+                    for name, g in f.get("final_state", {}).items() for owner, ds in g.items()
+                },
             )
     except (OSError, KeyError, ValueError):
         return None
@@ -143,12 +163,29 @@ def _timeline_series(
                         "clinical seconds per simulated second"),
         "seed": (np.array([float(s.seed) for s in segs]), "1", "seed of the segment's run"),
     }
+    if config.structural.enabled:
+        variables["growth_scale"] = (
+            np.array([s.compression for s in segs]), "1",
+            "factor on structural growth rates (clinical per network time)")
     for key, (_, units) in summaries[0].items():
         if key == "seed":
             continue
         values = np.array([summ[key][0] for summ in summaries])
         variables[key] = (values, units, f"{key} of the segment (after its warm-up)")
     return Series("timeline", np.arange(len(segs)) * duration_ms, variables)
+
+
+def _merged_snapshots(
+    config: Config, datas: list[RunData]
+) -> dict[str, tuple[np.ndarray, list[np.ndarray]]]:
+    """Every segment's edge-list snapshots, times running on in network time."""
+    duration_ms = float(config.simulation.duration) * 1e3
+    out: dict[str, tuple[np.ndarray, list[np.ndarray]]] = {}
+    for pathway in datas[0].snapshots:
+        times = [d.snapshots[pathway][0] + k * duration_ms for k, d in enumerate(datas)]
+        edges = [block for d in datas for block in d.snapshots[pathway][1]]
+        out[pathway] = (np.concatenate(times), edges)
+    return out
 
 
 def _merged_spikes(config: Config, datas: list[RunData]) -> list[SpikeData]:
@@ -208,8 +245,15 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
             found = _load_part(_part_path(parts, seg.index), key)
             if found is not None:
                 datas[seg.index] = found
+    carry = config.structural.enabled
+    if carry:
+        # each segment goes on from the synapses the one before left: run
+        # everything from the first missing segment on
+        first = min((seg.index for seg in segs if seg.index not in datas), default=len(segs))
+        datas = {i: d for i, d in datas.items() if i < first}
     todo = [seg for seg in segs if seg.index not in datas]
     resumed = len(datas)
+    initial = datas[todo[0].index - 1].final_state if carry and todo and todo[0].index else None
 
     def keep(i: int, data: RunData) -> None:
         seg = todo[i]
@@ -223,6 +267,9 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
         progress=progress,
         traces=[concentration_trace(config, seg, n_trace) for seg in todo],
         on_result=keep,
+        growth_scales=[seg.compression for seg in todo],
+        carry_structure=carry,
+        initial_state=initial,
     )
     ordered = [datas[seg.index] for seg in segs]
     summaries = [
@@ -241,6 +288,12 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
         clinical_start_h=segs[0].clinical_start_s / _H,
         clinical_end_h=(segs[-1].clinical_start_s + segs[-1].clinical_span_s) / _H,
     )
+    if carry:
+        provenance["structural_growth_scale"] = float(segs[0].compression)
+        provenance["structural_growth_scale_note"] = (
+            "structural growth rates are clinical-time rates, multiplied by the compression "
+            "in network time; vacant-element decay per update follows; calcium is not scaled"
+        )
     final = write_result(
         path,
         spikes=_merged_spikes(config, ordered),
@@ -249,7 +302,7 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
         provenance=provenance,
         config_yaml=dump_config(config),
         extra_attrs={"name": config.name},
-        snapshots=ordered[-1].snapshots if len(ordered) == 1 else None,
+        snapshots=_merged_snapshots(config, ordered) if ordered[0].snapshots else None,
     )
     if checkpoint:
         shutil.rmtree(parts, ignore_errors=True)

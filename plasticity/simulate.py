@@ -43,7 +43,7 @@ from . import __version__
 from .analysis import band_power_fraction, summarize_population
 from .config import Config
 from .model.network import BuiltNetwork, build_network, structure_key, trace_length
-from .model.structural import read_snapshots
+from .model.structural import STATE_FILE, engine_state, read_snapshots, write_state
 from .storage import Series
 
 __all__ = ["RunData", "build_root", "concentration_at", "simulate", "simulate_many", "summarize"]
@@ -112,6 +112,9 @@ class RunData:
     # pre, post, nsyn) per snapshot])
     structure: dict[str, np.ndarray] = field(default_factory=dict)
     snapshots: dict[str, tuple[np.ndarray, list[np.ndarray]]] = field(default_factory=dict)
+    # structural state at the end (plasticity.model.structural.state_layout),
+    # from which the next segment of a timeline goes on
+    final_state: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- #
@@ -277,6 +280,7 @@ def _collect(
     }
     structure: dict[str, np.ndarray] = {}
     snapshots: dict[str, tuple[np.ndarray, list[np.ndarray]]] = {}
+    final_state: dict[str, np.ndarray] = {}
     if built.engine is not None:
         mon = built.engine.monitor
         structure["time_ms"] = np.asarray(mon.t[:] / b2.ms)
@@ -287,6 +291,7 @@ def _collect(
         for pathway, name in built.engine.snapshot_files.items():
             if results_dir is not None:
                 snapshots[pathway] = read_snapshots(results_dir / name)
+        final_state = engine_state(built.engine, built.groups)
     return RunData(
         spikes=spikes,
         sizes={pop: int(len(g)) for pop, g in built.groups.items()},
@@ -300,14 +305,20 @@ def _collect(
         trace_dt_ms=float(built.concentration.dt) * 1e3,
         structure=structure,
         snapshots=snapshots,
+        final_state=final_state,
     )
 
 
 def _run_standalone(
     configs: list[Config], progress: _Progress, traces: list[np.ndarray],
     on_result: Callable[[int, RunData], None] | None,
+    growth_scales: list[float], carry: bool, initial_state: dict[str, np.ndarray] | None,
 ) -> list[RunData]:
-    """Build the network of ``configs[0]`` once and run every config on it."""
+    """Build the network of ``configs[0]`` once and run every config on it.
+
+    With ``carry`` each run starts from the structural state the previous
+    one ended with (the first from ``initial_state``, if given).
+    """
     config = configs[0]
     root = build_root(config)
     key = build_key(config)
@@ -324,10 +335,14 @@ def _run_standalone(
             _normalise_main_queue()
             b2.device.build(directory=str(build_dir), compile=True, run=False, with_output=False)
             build_s = time.perf_counter() - t0
+            state = initial_state
             for index, (point, trace) in enumerate(zip(configs, traces, strict=True)):
-                inputs = built.inputs_for(point, trace)
+                inputs = built.inputs_for(point, trace, growth_scales[index])
                 results_rel = f"results/{uuid.uuid4().hex}"
                 results_dir = build_dir / results_rel
+                if carry and state and built.engine is not None:
+                    results_dir.mkdir(parents=True, exist_ok=True)
+                    write_state(results_dir / STATE_FILE, built.engine.layout, state)
                 t1 = time.perf_counter()
                 static = build_dir / "static_arrays"
                 before = set(static.iterdir()) if static.is_dir() else set()
@@ -339,6 +354,7 @@ def _run_standalone(
                         )
                     timings = {"build_s": build_s, "run_s": time.perf_counter() - t1}
                     out.append(_collect(built, timings, str(build_dir), trace, results_dir))
+                    state = out[-1].final_state
                 finally:
                     shutil.rmtree(results_dir, ignore_errors=True)
                     _remove_run_inputs(static, before)
@@ -403,6 +419,9 @@ def simulate_many(
     progress: bool = False,
     traces: list[np.ndarray] | None = None,
     on_result: Callable[[int, RunData], None] | None = None,
+    growth_scales: list[float] | None = None,
+    carry_structure: bool = False,
+    initial_state: dict[str, np.ndarray] | None = None,
 ) -> list[RunData]:
     """Simulate several configs that share one network structure.
 
@@ -423,9 +442,22 @@ def simulate_many(
     on_result : callable, optional
         Called as ``on_result(index, data)`` as soon as each run finishes
         (used to checkpoint long experiments).
+    growth_scales : list of float, optional
+        Clinical time per network time of each run (structural growth runs
+        that much faster); default 1.
+    carry_structure : bool
+        Run the configs in order, each starting from the synapses, synaptic
+        elements and calcium the previous run ended with (the segments of a
+        timeline); the first starts from ``initial_state`` if given.
+    initial_state : dict, optional
+        Structural state (:attr:`RunData.final_state` of an earlier run).
     """
     if not configs:
         return []
+    if growth_scales is None:
+        growth_scales = [1.0] * len(configs)
+    if len(growth_scales) != len(configs):
+        raise ValueError(f"{len(growth_scales)} growth scales for {len(configs)} configs")
     if traces is None:
         traces = [np.full(trace_length(c), c.pharmacology.ketamine_uM) for c in configs]
     if len(traces) != len(configs):
@@ -433,7 +465,8 @@ def simulate_many(
     bar = _Progress(float(configs[0].simulation.duration), len(configs), progress)
     try:
         if configs[0].simulation.device == "cpp_standalone":
-            return _run_standalone(list(configs), bar, list(traces), on_result)
+            return _run_standalone(list(configs), bar, list(traces), on_result,
+                                   list(growth_scales), carry_structure, initial_state)
         out = []
         for index, (config, trace) in enumerate(zip(configs, traces, strict=True)):
             out.append(_run_runtime(config, bar, trace))

@@ -28,3 +28,13 @@ extern "C" int sp_update_once(int n, int m, const int32_t* pre, const int32_t* p
     for (int k = 0; k < m; k++) nsyn[k] = vn[k];
     return 0;
 }
+
+// One decay of vacant elements (the end of an update), at a growth scale.
+extern "C" int decay_once(int n, double* z, const double* conn, double tau_vacant,
+                          double scale) {
+    using namespace plasticity_sp;
+    std::vector<double> c(conn, conn + n);
+    Element e{z, c.data(), n, tau_vacant, true};
+    decay_vacant(&e, scale);
+    return 0;
+}

@@ -109,3 +109,17 @@ def test_compiled_update_respects_autapses_and_multapses(engine):
     after, _, created = _compiled(engine, nsyn, z, z, 0, autapses=False, multapses=False)
     pre, post = np.divmod(np.arange(N * N), N)
     assert created > 0 and np.all(after[pre == post] == 0) and after.max() == 1
+
+
+@pytest.mark.parametrize("scale", [1.0, 3.0, 0.5])
+def test_vacant_decay_compounds_over_a_compressed_update(engine, scale):
+    """One update standing for ``scale`` updates removes 1 - (1 - tau_vacant)^scale."""
+    z = np.array([5.7, 2.0, 9.2, 0.4])
+    conn = np.array([2.0, 2.0, 3.0, 0.0])
+    out = z.copy()
+    p = ctypes.POINTER(ctypes.c_double)
+    engine.decay_once(4, out.ctypes.data_as(p), conn.ctypes.data_as(p), ctypes.c_double(0.1),
+                      ctypes.c_double(scale))
+    vacant = np.floor(z) - conn
+    expected = z - np.where(vacant > 0, vacant, 0) * (1 - 0.9**scale)
+    assert np.allclose(out, expected, rtol=0, atol=1e-12)

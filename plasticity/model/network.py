@@ -196,11 +196,15 @@ class BuiltNetwork:
     inputs: dict[Any, Any] = field(default_factory=dict)
     engine: Engine | None = None
 
-    def inputs_for(self, config: Config, concentration_uM: Any = None) -> dict[Any, Any]:
+    def inputs_for(
+        self, config: Config, concentration_uM: Any = None, growth_scale: float = 1.0
+    ) -> dict[Any, Any]:
         """Run-time inputs of this build for ``config`` (same structure).
 
         ``concentration_uM`` is the drug trace (one value per ``trace_dt``);
         by default the constant ``pharmacology.ketamine_uM``.
+        ``growth_scale`` speeds up structural growth (clinical time per
+        network time, see :func:`plasticity.model.structural.element_values`).
 
         Raises
         ------
@@ -212,7 +216,7 @@ class BuiltNetwork:
                 "config has a different network structure than this build "
                 "(sizes, targets, delays, dt, durations or recording); it needs its own build"
             )
-        return network_inputs(config, self, concentration_uM)
+        return network_inputs(config, self, concentration_uM, growth_scale)
 
 
 def trace_length(config: Config) -> int:
@@ -222,9 +226,11 @@ def trace_length(config: Config) -> int:
 
 
 def network_inputs(
-    config: Config, built: BuiltNetwork, concentration_uM: Any = None
+    config: Config, built: BuiltNetwork, concentration_uM: Any = None, growth_scale: float = 1.0
 ) -> dict[Any, Any]:
     """Map every run-time input of ``built`` to its value under ``config``."""
+    if not growth_scale > 0:
+        raise ValueError(f"growth_scale must be positive (got {growth_scale})")
     inputs: dict[Any, Any] = {}
     n_trace = len(built.concentration.values)
     if concentration_uM is None:
@@ -239,8 +245,12 @@ def network_inputs(
     inputs[built.control.rng_seed] = int(config.seed)
     for pop, group in built.groups.items():
         values = _population_values(config, pop, built.specs[pop])
+        if built.specs[pop].extra_params:
+            values.update(element_values(config, pop, growth_scale))
         for name in built.params[pop]:
             inputs[getattr(group, name)] = values[name]
+    if built.engine is not None:
+        inputs[built.engine.stats.growth_scale] = float(growth_scale)
     for pathway, s in built.synapses.items():
         cfg = config.synapses.pathway(pathway)
         if "w_psc" in s.variables:
@@ -516,6 +526,7 @@ def _finish(config, built, synapses, objects) -> None:
                 setattr(group, f"z_{el}", f"z0_{el}")
     if pools:
         built.engine = build_engine(config, groups, pools, control)
+        inputs[built.engine.stats.growth_scale] = 1.0
         objects += built.engine.objects
 
     spike_monitors = {}

@@ -192,15 +192,20 @@ void update_type(Type& t, std::mt19937_64& gen) {
     }
 }
 
-void decay_vacant(Element* e) {
+// NEST removes the fraction tau_vacant of the vacant elements at every
+// update. When one update stands for `scale` updates of clinical time (a
+// compressed timeline), the fraction left is (1 - tau_vacant)^scale.
+void decay_vacant(Element* e, double scale) {
+    const double fraction = scale == 1.0 ? e->tau_vacant
+                                         : 1.0 - std::pow(1.0 - e->tau_vacant, scale);
     for (int i = 0; i < e->n; i++) {
         const int64_t v = vacancy(e, i);
-        if (v > 0) e->z[i] -= (double)v * e->tau_vacant;
+        if (v > 0) e->z[i] -= (double)v * fraction;
     }
 }
 
-void finish(std::vector<Type>& types, std::vector<Element*>& elements) {
-    for (Element* e : elements) decay_vacant(e);
+void finish(std::vector<Type>& types, std::vector<Element*>& elements, double scale) {
+    for (Element* e : elements) decay_vacant(e, scale);
     for (Type& t : types)
         for (Pool* p : t.pools) {
             double total = 0;
@@ -210,6 +215,32 @@ void finish(std::vector<Type>& types, std::vector<Element*>& elements) {
             *p->stat_deleted = p->deleted;
             p->created = p->deleted = 0;
         }
+}
+
+// Restore the state of an earlier run (the previous segment of a timeline):
+// for each pool int64 m then m x int32 nsyn, for each element int64 n then
+// n x float64 z, for each calcium sensor int64 n then n x float64, in the
+// order the glue code lists them (plasticity.model.structural.write_state).
+// Returns false when there is no such file; a file that does not fit this
+// network is an error.
+bool load_state(const std::string& path, std::vector<Pool>& pools,
+                std::vector<Element>& els, std::vector<std::pair<double*, int>>& calcium) {
+    std::ifstream f(path.c_str(), std::ios::binary);
+    if (!f) return false;
+    auto block = [&f, &path](char* dst, int64_t expected, size_t width) {
+        int64_t n = -1;
+        f.read(reinterpret_cast<char*>(&n), sizeof(n));
+        if (!f || n != expected)
+            throw std::ios_base::failure("structural state file " + path +
+                                         " does not fit this network");
+        f.read(dst, (std::streamsize)(n * width));
+        if (!f) throw std::ios_base::failure("structural state file " + path + " is truncated");
+    };
+    for (Pool& p : pools)
+        block(reinterpret_cast<char*>(p.nsyn->data()), (int64_t)p.nsyn->size(), sizeof(int32_t));
+    for (Element& e : els) block(reinterpret_cast<char*>(e.z), e.n, sizeof(double));
+    for (auto& c : calcium) block(reinterpret_cast<char*>(c.first), c.second, sizeof(double));
+    return true;
 }
 
 // Append the synapses of a pool (pairs with nsyn > 0) to a binary file:

@@ -44,8 +44,12 @@ __all__ = [
     "build_engine",
     "element_equations",
     "element_values",
+    "engine_state",
+    "pool_order",
     "population_elements",
     "read_snapshots",
+    "state_layout",
+    "write_state",
 ]
 
 ENGINE_SOURCE = Path(__file__).with_name("sp_engine.cpp")
@@ -107,13 +111,19 @@ def param_units(name: str) -> str:
     return "1"
 
 
-def element_values(config: Config, pop: str) -> dict[str, Any]:
-    """Run-time values of ``pop``'s structural parameters."""
+def element_values(config: Config, pop: str, growth_scale: float = 1.0) -> dict[str, Any]:
+    """Run-time values of ``pop``'s structural parameters.
+
+    ``growth_scale`` is clinical time per network time (a compressed
+    timeline's compression): growth rates are given in clinical time and
+    run that much faster in network time. The calcium sensor is not
+    scaled: it measures the network's own activity, in network time.
+    """
     sp = config.structural
     values: dict[str, Any] = {"tau_ca": sp.tau_ca, "beta_ca": sp.beta_ca}
     for el in population_elements(config).get(pop, []):
         cfg = sp.elements[pop][el]
-        values[f"nu_{el}"] = cfg.growth_rate
+        values[f"nu_{el}"] = cfg.growth_rate * growth_scale
         values[f"z0_{el}"] = cfg.z0
         values[f"eps_{el}"] = cfg.eps
         values[f"psi_{el}"] = cfg.psi
@@ -136,6 +146,8 @@ class Engine:
     monitor: b2.StateMonitor
     snapshot_files: dict[str, str] = field(default_factory=dict)
     objects: list[Any] = field(default_factory=list)
+    pools: dict[str, b2.Synapses] = field(default_factory=dict)
+    layout: list[str] = field(default_factory=list)  # keys of the state, in file order
 
 
 def read_snapshots(path: Path) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -152,12 +164,66 @@ def read_snapshots(path: Path) -> tuple[np.ndarray, list[np.ndarray]]:
     return np.array(times), edges
 
 
+STATE_FILE = "sp_initial_state.bin"
+
+
+def _pathway_kinds(config: Config) -> dict[str, list[str]]:
+    """Plastic pathways by synapse type (excitatory, inhibitory), in config order."""
+    pathways = config.structural.pathways
+    return {"exc": [p for p in pathways if p.startswith("exc_")],
+            "inh": [p for p in pathways if not p.startswith("exc_")]}
+
+
+def pool_order(config: Config) -> list[str]:
+    """Plastic pathways in the engine's pool order (excitatory ones first)."""
+    kinds = _pathway_kinds(config)
+    return kinds["exc"] + kinds["inh"]
+
+
+def state_layout(config: Config) -> list[str]:
+    """Keys of the structural state in the order of the engine's state file.
+
+    ``nsyn/<pathway>`` (per candidate), ``z_<element>/<population>`` and
+    ``Ca/<population>`` (per neuron).
+    """
+    elements = population_elements(config)
+    return ([f"nsyn/{p}" for p in pool_order(config)]
+            + [f"z_{el}/{pop}" for pop, els in elements.items() for el in els]
+            + [f"Ca/{pop}" for pop in elements])
+
+
+def write_state(path: Path, layout: list[str], state: dict[str, np.ndarray]) -> None:
+    """Write ``state`` in the order ``layout`` (:func:`state_layout`), for the engine.
+
+    Raises
+    ------
+    KeyError
+        If ``state`` lacks a key of the layout.
+    """
+    with open(path, "wb") as f:
+        for key in layout:
+            values = np.ascontiguousarray(
+                state[key], dtype="<i4" if key.startswith("nsyn/") else "<f8")
+            f.write(struct.pack("<q", values.size))
+            f.write(values.tobytes())
+
+
+def engine_state(engine: Engine, groups: dict) -> dict[str, np.ndarray]:
+    """The structural state after a run, read from the Brian2 objects."""
+    state = {}
+    for key in engine.layout:
+        name, _, owner = key.partition("/")
+        source = engine.pools[owner] if name == "nsyn" else groups[owner]
+        state[key] = np.array(getattr(source, name)[:])
+    return state
+
+
 def _cpp_bool(value: bool) -> str:
     return "true" if value else "false"
 
 
 def _glue_code(config: Config, groups: dict, pools: dict, stats: b2.NeuronGroup,
-               seed_array: str, snapshot_files: dict[str, str]) -> str:
+               seed_array: str, scale_array: str, snapshot_files: dict[str, str]) -> str:
     """C++ that wires Brian2's arrays into the engine and runs one update."""
     device = b2.get_device()
     sp = config.structural
@@ -174,11 +240,13 @@ def _glue_code(config: Config, groups: dict, pools: dict, stats: b2.NeuronGroup,
              "    static std::vector<Pool> pools;",
              "    static std::vector<Type> types;",
              "    static std::vector<Element*> all;",
+             "    static std::vector<std::pair<double*, int>> calcium;",
              "    if (!ready) {",
              f"        gen.seed((uint64_t){seed_array}[0] * 6364136223846793005ULL + 1442695ULL);"]
     el_index: dict[tuple[str, str], int] = {}
     for pop, els in elements.items():
         group = groups[pop]
+        lines.append(f"        calcium.push_back({{{arr(group.variables['Ca'])}, {len(group)}}});")
         for el in els:
             cfg = sp.elements[pop][el]
             el_index[(pop, el)] = len(el_index)
@@ -187,8 +255,7 @@ def _glue_code(config: Config, groups: dict, pools: dict, stats: b2.NeuronGroup,
                 f"{arr(group.variables['conn_' + el])}, {len(group)}, {cfg.tau_vacant!r}, "
                 f"{_cpp_bool(cfg.continuous)}}});"
             )
-    kinds = {"exc": [p for p in sp.pathways if p.startswith("exc_")],
-             "inh": [p for p in sp.pathways if not p.startswith("exc_")]}
+    kinds = _pathway_kinds(config)
     lines.append(f"        pools.resize({len(sp.pathways)});")
     lines.append("        types.resize(2);")
     pool_no = 0
@@ -226,19 +293,23 @@ def _glue_code(config: Config, groups: dict, pools: dict, stats: b2.NeuronGroup,
             lines.append(f"        types[{t}].post.push_back(&els[{el_index[(tgt, den)]}]);")
     lines += [
         "        for (Element& e : els) all.push_back(&e);",
+        "        // a segment of a timeline goes on from the state the last one left",
+        f'        const bool restored = load_state(brian::results_dir + "{STATE_FILE}", pools, '
+        "els, calcium);",
         "        for (Type& t : types) recount(t);",
         "        // elements start as z0 free ones plus those already connected",
-        "        for (Element& e : els) for (int i = 0; i < e.n; i++) e.z[i] += e.conn[i];",
+        "        if (!restored)",
+        "            for (Element& e : els) for (int i = 0; i < e.n; i++) e.z[i] += e.conn[i];",
         "        ready = true;",
         "    }",
         "    for (Type& t : types) if (!t.pools.empty()) update_type(t, gen);",
-        "    finish(types, all);",
+        f"    finish(types, all, {scale_array}[0]);",
     ]
     if snapshot_files:
         every = round(float(sp.snapshot_interval) / float(sp.update_interval))
         lines += ["    static long calls = 0;",
                   f"    if (calls++ % {every} == 0) {{"]
-        for k, pathway in enumerate(sp.pathways):
+        for k, pathway in enumerate(pool_order(config)):
             lines.append(f"        write_snapshot(pools[{k}], brian::results_dir + "
                          f"\"{snapshot_files[pathway]}\", t * 1000.0);")
         lines.append("    }")
@@ -255,16 +326,21 @@ def build_engine(config: Config, groups: dict, pools: dict, control: b2.NeuronGr
     """
     sp = config.structural
     stat_vars = [f"{kind}_{p}" for p in sp.pathways for kind in ("n", "created", "deleted")]
-    stats = b2.NeuronGroup(1, "\n".join(["sp_dummy : 1"] + [f"{v} : 1" for v in stat_vars]),
-                           name="sp_stats")
+    stats = b2.NeuronGroup(
+        1,
+        "\n".join(["sp_dummy : 1", "growth_scale : 1 (shared, constant)"]
+                  + [f"{v} : 1" for v in stat_vars]),
+        name="sp_stats",
+    )
     device = b2.get_device()
     seed_array = "brian::" + device.get_array_name(control.variables["rng_seed"])
+    scale_array = "brian::" + device.get_array_name(stats.variables["growth_scale"])
     snapshot_files = (
         {p: f"sp_snapshot_{p}.bin" for p in sp.pathways}
         if sp.snapshot_interval is not None else {}
     )
-    code = ENGINE_SOURCE.read_text() + "\n" + _glue_code(config, groups, pools, stats,
-                                                         seed_array, snapshot_files)
+    code = ENGINE_SOURCE.read_text() + "\n" + _glue_code(
+        config, groups, pools, stats, seed_array, scale_array, snapshot_files)
 
     @b2.implementation("cpp", code)
     @b2.check_units(t=b2.second, result=1)
@@ -277,4 +353,5 @@ def build_engine(config: Config, groups: dict, pools: dict, control: b2.NeuronGr
     monitor = b2.StateMonitor(stats, stat_vars, record=0, dt=sp.update_interval, when="end",
                               name="sp_stats_mon")
     return Engine(stats=stats, monitor=monitor, snapshot_files=snapshot_files,
-                  objects=[stats, monitor])
+                  objects=[stats, monitor], pools=pools,
+                  layout=state_layout(config))
