@@ -300,6 +300,9 @@ class DriveConfig(_Strict):
     psc: Current = Field(
         "0 pA", description="PSC amplitude of each input spike (cell_model iaf_psc_alpha)."
     )
+    psp: Voltage = Field(
+        "0 mV", description="Voltage jump of each input spike (cell_model iaf_psc_delta)."
+    )
 
 
 class ExternalConfig(_Strict):
@@ -311,12 +314,15 @@ class ExternalConfig(_Strict):
 
 
 class IafPscAlphaConfig(_Strict):
-    """NEST's ``iaf_psc_alpha``: current-based LIF with alpha-shaped PSCs.
+    """NEST's integrate-and-fire cells ``iaf_psc_alpha`` and ``iaf_psc_delta``.
 
-    Defaults are NEST's own (nest-simulator ``models/iaf_psc_alpha.h``);
-    they are also what NEST's structural-plasticity example runs with, since
-    its ``model_params`` are never applied (science.md 1.4). A PSC of
-    amplitude w peaks at w after tau_syn: I(t) = w e t/tau_syn exp(-t/tau_syn).
+    Defaults are NEST's ``iaf_psc_alpha`` (nest-simulator
+    ``models/iaf_psc_alpha.h``); they are also what NEST's
+    structural-plasticity example runs with, since its ``model_params`` are
+    never applied (science.md 1.4). A PSC of amplitude w peaks at w after
+    tau_syn: I(t) = w e t/tau_syn exp(-t/tau_syn). ``iaf_psc_delta``
+    (``models/iaf_psc_delta.h``) uses the same parameters except tau_syn:
+    a spike makes the membrane potential jump by ``psp``.
     """
 
     C_m: Capacitance = "250 pF"
@@ -343,10 +349,11 @@ class NetworkConfig(_Strict):
     iaf_psc_alpha`` makes every population NEST's current-based
     ``iaf_psc_alpha`` with the parameters ``iaf`` and PSC amplitudes ``psc``
     per pathway and drive, as in NEST's example networks (no NMDA receptors,
-    so no ketamine target).
+    so no ketamine target); ``cell_model: iaf_psc_delta`` makes them NEST's
+    ``iaf_psc_delta``, with voltage jumps ``psp`` instead of currents.
     """
 
-    cell_model: Literal["conductance", "iaf_psc_alpha"] = "conductance"
+    cell_model: Literal["conductance", "iaf_psc_alpha", "iaf_psc_delta"] = "conductance"
     iaf: IafPscAlphaConfig = IafPscAlphaConfig()
 
     n_exc: int = Field(strict=True, default=800, ge=0, le=10_000_000)
@@ -378,14 +385,16 @@ class ExcitatoryPathway(_Strict):
     g_ampa: Conductance = "0.1 nS"
     g_nmda: Conductance = "0.3 nS"
     psc: Current = Field("0 pA", description="PSC amplitude (cell_model iaf_psc_alpha), >= 0.")
+    psp: Voltage = Field("0 mV", description="PSP jump (cell_model iaf_psc_delta), >= 0.")
     delay: TimeNonNeg = "1 ms"
     target: Literal["soma", "dendrite"] = "soma"
 
     @model_validator(mode="after")
     def _check_sign(self) -> ExcitatoryPathway:
-        if float(self.psc) < 0:
-            raise ValueError(f"psc ({format_quantity(self.psc)}) of an excitatory pathway "
-                             "must be >= 0")
+        for key in ("psc", "psp"):
+            if float(getattr(self, key)) < 0:
+                raise ValueError(f"{key} ({format_quantity(getattr(self, key))}) of an "
+                                 "excitatory pathway must be >= 0")
         return self
 
 
@@ -395,14 +404,17 @@ class InhibitoryPathway(_Strict):
     p: Probability = 0.2
     g_gaba: Conductance = "1 nS"
     psc: Current = Field("0 pA", description="PSC amplitude (cell_model iaf_psc_alpha), <= 0.")
+    psp: Voltage = Field("0 mV", description="PSP jump (cell_model iaf_psc_delta), <= 0.")
     delay: TimeNonNeg = "1 ms"
     target: Literal["soma", "dendrite"] = "soma"
 
     @model_validator(mode="after")
     def _check_sign(self) -> InhibitoryPathway:
-        if float(self.psc) > 0:
-            raise ValueError(f"psc ({format_quantity(self.psc)}) of an inhibitory pathway "
-                             "must be <= 0 (inhibitory currents are negative, as in NEST)")
+        for key in ("psc", "psp"):
+            if float(getattr(self, key)) > 0:
+                raise ValueError(f"{key} ({format_quantity(getattr(self, key))}) of an "
+                                 "inhibitory pathway must be <= 0 (inhibitory weights are "
+                                 "negative, as in NEST)")
         return self
 
 
@@ -725,6 +737,32 @@ class ProtocolConfig(_Strict):
 # --------------------------------------------------------------------------- #
 # Clinical time versus network time
 # --------------------------------------------------------------------------- #
+class StimulusConfig(_Strict):
+    """Extra external drive to a group of cells during a window of network time.
+
+    The first ``fraction`` of ``population``'s cells (ids 0 to
+    ``round(fraction * n) - 1``: the stimulated group "S") receive their
+    external Poisson drive at ``rate_factor`` times its rate from ``start``
+    to ``stop`` (network time of each run). Overlapping stimuli of one
+    population add their extra rates; they must stimulate the same cells.
+    Gallinaro & Rotter (2018, Sci Rep 8:3754) drive the first 10 % of the
+    excitatory cells at 1.1 times the rate for 20 s.
+    """
+
+    population: Literal["exc", "pv", "sst"]
+    fraction: float = Field(gt=0.0, le=1.0)
+    start: TimeNonNeg
+    stop: Time
+    rate_factor: float = Field(ge=0.0, le=1000.0)
+
+    @model_validator(mode="after")
+    def _check_window(self) -> StimulusConfig:
+        if float(self.stop) <= float(self.start):
+            raise ValueError(f"stop ({format_quantity(self.stop)}) must be after start "
+                             f"({format_quantity(self.start)})")
+        return self
+
+
 class TimelineConfig(_Strict):
     """How the network samples clinical time (see README, "Clinical time").
 
@@ -911,6 +949,34 @@ class Config(_Strict):
     pharmacology: PharmacologyConfig = PharmacologyConfig()
     timeline: TimelineConfig = TimelineConfig()
     structural: StructuralConfig = StructuralConfig()
+    stimulation: list[StimulusConfig] = Field(
+        default_factory=list, max_length=16,
+        description="Extra external drive to groups of cells in time windows.",
+    )
+
+    @model_validator(mode="after")
+    def _check_stimulation(self) -> Config:
+        fractions: dict[str, float] = {}
+        for k, stim in enumerate(self.stimulation):
+            n = self.network.size(stim.population)
+            if n == 0:
+                raise ValueError(f"stimulation[{k}].population is '{stim.population}' but "
+                                 f"network.n_{stim.population} is 0")
+            if round(stim.fraction * n) == 0:
+                raise ValueError(f"stimulation[{k}].fraction ({stim.fraction}) of the {n} "
+                                 f"{stim.population} cells is no cell")
+            if float(stim.start) >= float(self.simulation.duration):
+                raise ValueError(
+                    f"stimulation[{k}].start ({format_quantity(stim.start)}) is not before "
+                    f"the end of the run (simulation.duration "
+                    f"{format_quantity(self.simulation.duration)})")
+            first = fractions.setdefault(stim.population, stim.fraction)
+            if first != stim.fraction:
+                raise ValueError(
+                    f"stimulation[{k}].fraction ({stim.fraction}) differs from an earlier "
+                    f"stimulus of {stim.population} ({first}): stimuli of one population "
+                    "must stimulate the same cells")
+        return self
 
     @model_validator(mode="after")
     def _check_timeline(self) -> Config:
@@ -936,11 +1002,12 @@ class Config(_Strict):
 
     @model_validator(mode="after")
     def _check_cell_model(self) -> Config:
-        if self.network.cell_model == "iaf_psc_alpha" and (
+        model = self.network.cell_model
+        if model != "conductance" and (
             self.pharmacology.ketamine_uM > 0 or self.pharmacology.protocol is not None
         ):
             raise ValueError(
-                "network.cell_model 'iaf_psc_alpha' has no NMDA receptors, so ketamine has "
+                f"network.cell_model '{model}' has no NMDA receptors, so ketamine has "
                 "nothing to block: use cell_model 'conductance' with pharmacology"
             )
         return self

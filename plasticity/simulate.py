@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import gc
 import hashlib
 import os
@@ -71,13 +72,23 @@ def _cpu_signature() -> str:
     return hashlib.sha256(f"{platform.machine()} {flags}".encode()).hexdigest()[:12]
 
 
+@functools.cache
 def _model_source_hash() -> str:
+    """Hash of the model code, taken once per process.
+
+    Once: the code a process generates is the code it imported, so a source
+    edited while a long job runs must not lend its hash to builds of the
+    code loaded before (they would be found later under the new key).
+    """
     h = hashlib.sha256()
     model_dir = _PACKAGE_DIR / "model"
     sources = sorted(model_dir.glob("*.py")) + sorted(model_dir.glob("*.cpp"))
     for path in sources + [Path(__file__)]:
         h.update(path.read_bytes())
     return h.hexdigest()[:12]
+
+
+_model_source_hash()  # at import, right after the model modules were imported
 
 
 def build_key(config: Config) -> str:

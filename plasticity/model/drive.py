@@ -47,8 +47,8 @@ int32_t poisson_drive(double lam, int32_t stream) {{
     return poisson_drive
 
 
-def drive_expression(stream: int) -> str:
+def drive_expression(stream: int, rate: str = "ext_rate") -> str:
     """The count expression for one call site on the active device."""
     if isinstance(b2.get_device(), CPPStandaloneDevice):
-        return f"poisson_drive(ext_rate * dt, {stream})"
-    return "poisson(ext_rate * dt)"
+        return f"poisson_drive(({rate}) * dt, {stream})"
+    return f"poisson(({rate}) * dt)"

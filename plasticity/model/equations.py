@@ -24,6 +24,7 @@ __all__ = [
     "Compartment",
     "PopulationSpec",
     "iaf_psc_alpha_equations",
+    "iaf_psc_delta_equations",
     "kinetic_block_code",
     "neuron_equations",
     "nmda_gating_equations",
@@ -63,7 +64,7 @@ class PopulationSpec:
     nmda_source: bool = False  # presynaptic NMDA gating lives here (exc cells)
     nmda_gating: str = "exact"
     ketamine_kinetics: bool = False  # use-dependent (kinetic) block instead of equilibrium
-    cell_model: str = "conductance"  # or "iaf_psc_alpha" (NEST's current-based LIF)
+    cell_model: str = "conductance"  # or NEST's "iaf_psc_alpha" / "iaf_psc_delta"
     presynaptic_sources: list[str] = field(default_factory=list)  # for p_conn variables
     # structural plasticity: sensor and element equations, their parameters
     # (name -> Brian2 unit), and statements at each spike and each step
@@ -71,6 +72,7 @@ class PopulationSpec:
     extra_params: dict[str, str] = field(default_factory=dict)
     extra_reset: list[str] = field(default_factory=list)
     extra_step: list[str] = field(default_factory=list)
+    stimuli: int = 0  # stimulus windows of the external drive (config.stimulation)
 
     @property
     def has_dendrite(self) -> bool:
@@ -249,6 +251,29 @@ def iaf_psc_alpha_equations() -> list[str]:
     ]
 
 
+IAF_DELTA_PARAM_UNITS = {
+    "C_s": "farad",
+    "tau_m": "second",
+    "E_L": "volt",
+    "V_th": "volt",
+    "V_reset": "volt",
+    "t_ref": "second",
+    "I_e": "amp",
+    "ext_rate": "hertz",
+    "psp_ext": "volt",
+}
+
+
+def iaf_psc_delta_equations() -> list[str]:
+    """NEST ``iaf_psc_delta`` (models/iaf_psc_delta.h): a spike makes v jump.
+
+    The leak is integrated exactly; synaptic and external spikes add their
+    PSP to v, and are dropped while the cell is refractory (NEST's default,
+    ``refractory_input`` false).
+    """
+    return ["dv/dt = -(v - E_L)/tau_m + I_e/C_s : volt (unless refractory)"]
+
+
 def neuron_equations(spec: PopulationSpec) -> tuple[str, list[str]]:
     """Model equations of a population and the names of its parameters.
 
@@ -259,11 +284,14 @@ def neuron_equations(spec: PopulationSpec) -> tuple[str, list[str]]:
     params : list of str
         Names of the shared parameters, to be set as run-time inputs.
     """
-    if spec.cell_model == "iaf_psc_alpha":
-        lines = iaf_psc_alpha_equations() + spec.extra_equations
+    if spec.cell_model in ("iaf_psc_alpha", "iaf_psc_delta"):
+        alpha = spec.cell_model == "iaf_psc_alpha"
+        base = IAF_PARAM_UNITS if alpha else IAF_DELTA_PARAM_UNITS
+        lines = (iaf_psc_alpha_equations() if alpha else iaf_psc_delta_equations())
+        lines = lines + spec.extra_equations
         lines += [f"p_from_{src} : 1 (shared, constant)" for src in spec.presynaptic_sources]
-        units = {**IAF_PARAM_UNITS, **spec.extra_params}
-        names = sorted(set(IAF_PARAM_UNITS) | set(spec.extra_params))
+        units = {**base, **spec.extra_params}
+        names = sorted(set(base) | set(spec.extra_params))
         lines += [f"{name} : {units[name]} (shared, constant)" for name in names]
         return "\n".join(lines), names
     lines: list[str] = []

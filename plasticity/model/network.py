@@ -76,10 +76,10 @@ def population_specs(config: Config) -> dict[str, PopulationSpec]:
     gating = config.synapses.nmda_gating
     kinetic = config.pharmacology.block_model == "kinetic"
     specs = {}
-    if config.network.cell_model == "iaf_psc_alpha":
+    if config.network.cell_model != "conductance":
         for pop in present:
             specs[pop] = PopulationSpec(pop, {"soma": Compartment("soma")},
-                                        cell_model="iaf_psc_alpha")
+                                        cell_model=config.network.cell_model)
             specs[pop].presynaptic_sources = [
                 src for src in present if f"{src}_to_{pop}" in EXCITATORY_PATHWAYS
                 + INHIBITORY_PATHWAYS
@@ -107,7 +107,7 @@ def population_specs(config: Config) -> dict[str, PopulationSpec]:
 
 
 def _add_structural(config: Config, specs: dict[str, PopulationSpec]) -> None:
-    """Calcium sensor and synaptic elements of the populations that need them."""
+    """Calcium sensor and synaptic elements, and stimulus windows, where needed."""
     for pop, spec in specs.items():
         if pop in population_elements(config):
             lines, names, step = element_equations(config, pop)
@@ -115,6 +115,38 @@ def _add_structural(config: Config, specs: dict[str, PopulationSpec]) -> None:
             spec.extra_params = {name: param_units(name) for name in names}
             spec.extra_reset = ["Ca += beta_ca"]
             spec.extra_step = step
+        spec.stimuli = sum(stim.population == pop for stim in config.stimulation)
+        if spec.stimuli:
+            spec.extra_equations = spec.extra_equations + ["stim_mask : 1 (constant)"]
+            for k in range(spec.stimuli):
+                spec.extra_params.update({f"stim_start_{k}": "second",
+                                          f"stim_stop_{k}": "second", f"stim_gain_{k}": "1"})
+
+
+def stimulus_rate(spec: PopulationSpec) -> str:
+    """Rate expression of the external drive, with the stimulus windows."""
+    if not spec.stimuli:
+        return "ext_rate"
+    extra = " + ".join(
+        f"(stim_gain_{k} - 1)*int(t >= stim_start_{k} and t < stim_stop_{k})"
+        for k in range(spec.stimuli)
+    )
+    return f"ext_rate*(1 + stim_mask*({extra}))"
+
+
+def stimulus_values(config: Config, pop: str) -> dict[str, Any]:
+    """Run-time values of ``pop``'s stimulus windows and its stimulated cells."""
+    stims = [s for s in config.stimulation if s.population == pop]
+    if not stims:
+        return {}
+    n = config.network.size(pop)
+    mask = np.zeros(n)
+    mask[: round(stims[0].fraction * n)] = 1.0
+    values: dict[str, Any] = {"stim_mask": mask}
+    for k, stim in enumerate(stims):
+        values.update({f"stim_start_{k}": stim.start, f"stim_stop_{k}": stim.stop,
+                       f"stim_gain_{k}": stim.rate_factor})
+    return values
 
 
 def nmda_event_constants(tau_rise_ms: float, tau_decay_ms: float, alpha_per_ms: float):
@@ -153,6 +185,7 @@ def structure_key(config: Config) -> dict[str, Any]:
         "trace_dt_ms": float(config.pharmacology.trace_dt) * 1e3,
         "record_spikes": config.record.spikes,
         "structural": _structural_key(config),
+        "stimuli": {p: sum(s.population == p for s in config.stimulation) for p in POPULATIONS},
     }
 
 
@@ -245,8 +278,9 @@ def network_inputs(
     inputs[built.control.rng_seed] = int(config.seed)
     for pop, group in built.groups.items():
         values = _population_values(config, pop, built.specs[pop])
-        if built.specs[pop].extra_params:
+        if pop in population_elements(config):
             values.update(element_values(config, pop, growth_scale))
+        values.update(stimulus_values(config, pop))
         for name in built.params[pop]:
             inputs[getattr(group, name)] = values[name]
     if built.engine is not None:
@@ -255,6 +289,8 @@ def network_inputs(
         cfg = config.synapses.pathway(pathway)
         if "w_psc" in s.variables:
             inputs[s.w_psc] = cfg.psc
+        elif "w_psp" in s.variables:
+            inputs[s.w_psp] = cfg.psp
         elif pathway.startswith("exc_"):
             inputs[s.w_ampa] = cfg.g_ampa
             inputs[s.w_nmda] = cfg.g_nmda
@@ -267,9 +303,12 @@ def _iaf_values(config: Config, pop: str, spec: PopulationSpec) -> dict[str, Any
     cell, drive = config.network.iaf, getattr(config.network.external, pop)
     values = dict(
         C_s=cell.C_m, tau_m=cell.tau_m, E_L=cell.E_L, V_th=cell.V_th, V_reset=cell.V_reset,
-        t_ref=cell.t_ref, tau_syn_ex=cell.tau_syn_ex, tau_syn_in=cell.tau_syn_in, I_e=cell.I_e,
-        ext_rate=drive.n_inputs * drive.rate, psc_ext=drive.psc,
+        t_ref=cell.t_ref, I_e=cell.I_e, ext_rate=drive.n_inputs * drive.rate,
     )
+    if spec.cell_model == "iaf_psc_alpha":
+        values.update(tau_syn_ex=cell.tau_syn_ex, tau_syn_in=cell.tau_syn_in, psc_ext=drive.psc)
+    else:
+        values.update(psp_ext=drive.psp)
     for src in spec.presynaptic_sources:
         values[f"p_from_{src}"] = config.synapses.pathway(f"{src}_to_{pop}").p
     if spec.extra_params:
@@ -278,7 +317,7 @@ def _iaf_values(config: Config, pop: str, spec: PopulationSpec) -> dict[str, Any
 
 
 def _population_values(config: Config, pop: str, spec: PopulationSpec) -> dict[str, Any]:
-    if spec.cell_model == "iaf_psc_alpha":
+    if spec.cell_model != "conductance":
         return _iaf_values(config, pop, spec)
     net, syn, ph = config.network, config.synapses, config.pharmacology
     if pop == "exc":
@@ -344,7 +383,7 @@ def _probe(pop: str, spec: PopulationSpec, group: b2.NeuronGroup, dt: Any, names
                 variables[f"conn_{el}_mean"] = (
                     f"conn_{el}", "1", f"mean connected synaptic elements {el}"
                 )
-    if pop == "exc":
+    if pop == "exc" and spec.cell_model != "iaf_psc_delta":
         # LFP proxy: sum of absolute synaptic currents onto pyramidal cells
         # (Mazzoni et al. 2008, Front Comput Neurosci; Mazzoni et al. 2015, PLoS
         # Comput Biol 11:e1004584), here their mean per cell.
@@ -411,17 +450,18 @@ def build_network(config: Config, concentration_uM: Any = None) -> BuiltNetwork:
         namespace["poisson_drive"] = poisson_function(seed_array, len(specs))
     for pop, spec in specs.items():
         eqs, names = neuron_equations(spec)
-        iaf = spec.cell_model == "iaf_psc_alpha"
+        iaf = spec.cell_model != "conductance"
         group = b2.NeuronGroup(
             config.network.size(pop), eqs, threshold="v >= V_th" if iaf else "v > V_th",
             reset=reset_code(spec), refractory="t_ref", method="exact" if iaf else "euler",
             name=pop, namespace=namespace,
         )
-        count = drive_expression(len(groups))
-        step_code = (
-            f"y_ex += psc_ext * {math.e!r} / tau_syn_ex * {count}" if iaf
-            else f"g_ampa_s += g_ext * {count}"
-        )
+        count = drive_expression(len(groups), stimulus_rate(spec))
+        step_code = {
+            "iaf_psc_alpha": f"y_ex += psc_ext * {math.e!r} / tau_syn_ex * {count}",
+            "iaf_psc_delta": f"v += psp_ext * {count} * int(not_refractory)",
+            "conductance": f"g_ampa_s += g_ext * {count}",
+        }[spec.cell_model]
         if spec.extra_step:
             # after the state update, so that the structural update (at the
             # start of the next step) never sees negative elements
@@ -432,6 +472,8 @@ def build_network(config: Config, concentration_uM: Any = None) -> BuiltNetwork:
             step_code += "\n" + kinetic_block_code(comp)
         group.run_regularly(step_code, dt=dt, when="before_groups", name=f"{pop}_drive")
         params[pop] = names + [f"p_from_{src}" for src in spec.presynaptic_sources]
+        if spec.stimuli:
+            params[pop].append("stim_mask")
         groups[pop] = group
         objects.append(group)
 
@@ -449,6 +491,10 @@ def build_network(config: Config, concentration_uM: Any = None) -> BuiltNetwork:
             kind = "ex" if src == "exc" else "in"
             model = "w_psc : amp (shared, constant)"
             on_pre = f"y_{kind}_post += {n}w_psc * {math.e!r} / tau_syn_{kind}_post"
+        elif config.network.cell_model == "iaf_psc_delta":
+            # NEST drops spikes that arrive while the target is refractory
+            model = "w_psp : volt (shared, constant)"
+            on_pre = f"v_post += {n}w_psp * int(not_refractory_post)"
         elif src == "exc":
             model = "w_ampa : siemens (shared, constant)\nw_nmda : siemens (shared, constant)"
             on_pre = f"g_ampa_{sfx}_post += {n}w_ampa"
@@ -517,7 +563,7 @@ def _finish(config, built, synapses, objects) -> None:
                 key[:] = value
     for pop, group in groups.items():
         # NEST starts iaf_psc_alpha cells at E_L; ours start spread below threshold
-        iaf = specs[pop].cell_model == "iaf_psc_alpha"
+        iaf = specs[pop].cell_model != "conductance"
         group.v = "E_L" if iaf else "E_L + rand()*(V_th - E_L)"
         if "v_d" in group.variables:
             group.v_d = "E_L"

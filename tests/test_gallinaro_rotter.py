@@ -1,0 +1,73 @@
+"""Gallinaro & Rotter (2018), Sci Rep 8:3754: an assembly from homeostatic rewiring.
+
+Target T4 of ../shared/reference/science.md (section 1.6): the reduced network
+of the authors' script (configs/gallinaro_rotter_2018.yaml; its set point is
+the rate of the static network, measured by experiments/Gallinaro_Rotter_2018.py)
+run through the whole protocol: growth 0-20 s, stimulus on the first 10 % of
+E cells 20-40 s, then 60 s without it.
+
+(a) after growth, p(E->E) is about 0.10 (by construction of the set point);
+(b) during the stimulus p(S->S) and p(R->S) fall;
+(c) after it p(S->S) clearly exceeds p(E->E): ratio at least 1.3 (T4);
+(d) the excess decays slowly: still at least 1.3 at the end, 60 s after a
+    stimulus of 20 s.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import plasticity
+from plasticity.connectivity import block_probability, group_connectivity
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def assembly(tmp_path_factory):
+    config = plasticity.load_config(ROOT / "configs/gallinaro_rotter_2018.yaml")
+    path = plasticity.run(config, tmp_path_factory.mktemp("gr") / "gr.h5")
+    groups = {"S": np.arange(40), "R": np.arange(40, 400), "E": np.arange(400)}
+    conn = group_connectivity(plasticity.open_result(path), "exc_to_exc", groups)
+    t_s = conn["time"].values / 1000.0
+    return {name: conn[name].values for name in conn.data_vars}, t_s
+
+
+def _at(t_s, t):
+    return int(np.argmin(np.abs(t_s - t)))
+
+
+@pytest.mark.science
+def test_growth_reaches_the_static_connectivity(assembly):
+    p, t_s = assembly
+    assert 0.08 < p["p_E_to_E"][_at(t_s, 20)] < 0.13
+
+
+@pytest.mark.science
+def test_stimulated_group_prunes_its_inputs(assembly):
+    p, t_s = assembly
+    assert p["p_S_to_S"][_at(t_s, 40)] < 0.5 * p["p_S_to_S"][_at(t_s, 20)]
+    assert p["p_R_to_S"][_at(t_s, 40)] < 0.7 * p["p_R_to_S"][_at(t_s, 20)]
+
+
+@pytest.mark.science
+def test_assembly_forms_after_the_stimulus_and_decays_slowly(assembly):
+    p, t_s = assembly
+    ratio = p["p_S_to_S"] / p["p_E_to_E"]
+    after = (t_s > 40) & (t_s <= 60)
+    assert ratio[after].max() >= 1.3
+    assert ratio[-1] >= 1.3
+    assert ratio[-1] < ratio[after].max()  # decaying, not growing
+
+
+def test_block_probability_counts_multapses_and_leaves_out_self_pairs():
+    edges = np.array([[0, 1, 2], [1, 0, 1], [2, 3, 1], [3, 3, 1]])
+    # group {0, 1}: 2 possible pairs without autapses, 3 synapses
+    assert block_probability(edges, [0, 1], [0, 1]) == 1.5
+    assert block_probability(edges, [0, 1], [0, 1], autapses=True) == 0.75
+    assert block_probability(edges, [2, 3], [3]) == 1.0  # (3, 3) is not a possible pair
+    with pytest.raises(ValueError, match="no possible pair"):
+        block_probability(edges, [3], [3])
