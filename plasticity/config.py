@@ -1070,11 +1070,6 @@ class Config(_Strict):
                     "'event' (per-spike NMDA gating; 'exact' gating sums over every candidate "
                     "synapse at every step)"
                 )
-            if self.pharmacology.block_model == "kinetic":
-                raise ValueError(
-                    "pharmacology.block_model 'kinetic' is not yet available with plastic "
-                    "excitatory pathways (structural.pathways)"
-                )
         return self
 
     @model_validator(mode="after")

@@ -160,3 +160,44 @@ def test_structural_needs_standalone_and_no_gaps_in_time():
         small_config(*SP, "simulation.device=runtime")
     with pytest.raises(ConfigError, match="'windows' timeline"):
         small_config(*SP, "timeline={mode: windows, windows: [0 s, 1 h]}")
+
+
+def test_kinetic_block_on_plastic_synapses_sees_their_mean_open_fraction(tmp_path):
+    """The use-dependent block of plastic E->E synapses is fed by their mean gating.
+
+    With event-driven gating the dendritic NMDA conductance is w times the
+    sum of the synapses' gating variables, so o = g / (w conn_den_exc) must
+    equal the mean over the actual synapses (multiplicity counted) of the
+    presynaptic gating s_nmda, up to the spikes of the last delay (1 ms), once
+    the synapses have existed for a while: a synapse formed at time t0
+    delivers only the jumps after t0, so its receptors open over the next
+    tau_decay (as a new synapse's would). Here the synapses are the initial
+    connectivity (formed before any spike) and elements do not grow, so none
+    is formed or deleted later.
+    """
+    frozen = "{curve: linear, growth_rate: 0 /ms, eps: 1.0, z0: 0.0}"
+    config = small_config(
+        *SP, f"structural.elements.exc.axon={frozen}",
+        f"structural.elements.exc.den_exc={frozen}", "structural.initial=pathway",
+        "pharmacology.block_model=kinetic", "pharmacology.ketamine_uM=5.0",
+    )
+    _select_standalone(1)
+    try:
+        built = build_network(config)
+        built.network.run(config.simulation.duration, namespace={})
+        b2.device.build(directory=str(tmp_path), compile=True, run=True, with_output=False,
+                        run_args=built.inputs)
+        exc, pool = built.groups["exc"], built.synapses["exc_to_exc"]
+        o = np.array(exc.o_nmda_d[:])
+        s_pre = np.array(exc.s_nmda[:])
+        bket = np.array(exc.bket_d[:])
+        pre, post, nsyn = np.array(pool.i[:]), np.array(pool.j[:]), np.array(pool.nsyn[:])
+        conn = np.array(exc.conn_den_exc[:])
+    finally:
+        b2.device.reinit()
+        reset_device()
+    n_post = np.bincount(post, weights=nsyn, minlength=len(o))
+    assert np.array_equal(n_post, conn) and conn.min() > 2
+    mean_s = np.bincount(post, weights=nsyn * s_pre[pre], minlength=len(o)) / n_post
+    assert np.mean(o) == pytest.approx(np.mean(mean_s), rel=0.05)
+    assert 0.0 < np.mean(bket) < 1.0

@@ -64,6 +64,9 @@ class PopulationSpec:
     nmda_source: bool = False  # presynaptic NMDA gating lives here (exc cells)
     nmda_gating: str = "exact"
     ketamine_kinetics: bool = False  # use-dependent (kinetic) block instead of equilibrium
+    # the NMDA synapses onto this population come from a plastic pathway: their
+    # number is the connected excitatory dendritic elements, conn_den_exc
+    nmda_plastic: bool = False
     cell_model: str = "conductance"  # or NEST's "iaf_psc_alpha" / "iaf_psc_delta"
     presynaptic_sources: list[str] = field(default_factory=list)  # for p_conn variables
     # structural plasticity: sensor and element equations, their parameters
@@ -139,16 +142,30 @@ def _compartment_equations(
     return lines, params
 
 
-def kinetic_block_code(comp: Compartment) -> str:
+def kinetic_block_code(comp: Compartment, plastic: bool = False) -> str:
     """Exact exponential step of the use-dependent block of one compartment.
 
     Inputs (concentration, access ``a = o * B_Mg(V)``, K(V)) are held over
     the step, for which the linear equation of
     :func:`plasticity.pharmacology.block.kinetic_block_rates` is solved
     exactly: stable for any rate, unlike forward Euler.
+
+    With ``plastic`` the compartment's NMDA synapses come from a plastic
+    pathway with event-driven gating. Their conductance is then exactly
+    ``w_nmda_in`` times the sum of their gating variables (each jump is
+    delivered with weight ``nsyn * w``, and every term decays with
+    tau_nmda_decay), so the mean open fraction is that conductance over
+    ``w_nmda_in`` times the number of synapses, ``conn_den_exc``: no sum over
+    the candidate pool at every step (which would cost per candidate).
+    Right after an update deletes synapses their decaying conductance still
+    counts for a few tau_decay; the access is clipped to [0, 1].
     """
     s = comp.sfx
-    return "\n".join([
+    lines = []
+    if plastic:
+        lines.append(f"o_nmda_{s} = int(conn_den_exc > 0) * g_nmda_{s} / "
+                     "(w_nmda_in * clip(conn_den_exc, 1, inf))")
+    return "\n".join(lines + [
         f"a_ket_{s} = clip(o_nmda_{s}, 0, 1) * mg_{s}",
         f"gain_ket_{s} = ket_on * a_ket_{s} * kon_ket * ketamine_conc(t)",
         f"loss_ket_{s} = kon_ket * kd_ket_{s} * (a_ket_{s} + (1 - a_ket_{s})*(1 - trap_ket))",
@@ -215,6 +232,7 @@ PARAM_UNITS = {
     "V_T": "volt",
     "ext_rate": "hertz",
     "g_ext": "siemens",
+    "w_nmda_in": "siemens",
 }
 
 
@@ -310,6 +328,8 @@ def neuron_equations(spec: PopulationSpec) -> tuple[str, list[str]]:
         )
         lines += comp_lines
         params |= comp_params
+    if spec.ketamine_kinetics and spec.nmda_plastic:
+        params.add("w_nmda_in")
     if spec.nmda_source:
         gate_lines, gate_params = nmda_gating_equations(spec.nmda_gating)
         lines += gate_lines

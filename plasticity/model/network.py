@@ -90,7 +90,9 @@ def population_specs(config: Config) -> dict[str, PopulationSpec]:
         comps = {"soma": Compartment("soma", ampa=True)}  # external drive is AMPA on the soma
         if pop == "exc" and config.network.exc.dendrite:
             comps["dend"] = Compartment("dend")
-        specs[pop] = PopulationSpec(pop, comps, nmda_gating=gating, ketamine_kinetics=kinetic)
+        plastic = config.structural.enabled and f"exc_to_{pop}" in config.structural.pathways
+        specs[pop] = PopulationSpec(pop, comps, nmda_gating=gating, ketamine_kinetics=kinetic,
+                                    nmda_plastic=plastic)
     for pathway in EXCITATORY_PATHWAYS + INHIBITORY_PATHWAYS:
         src, tgt = _split(pathway)
         if src not in specs or tgt not in specs:
@@ -353,6 +355,8 @@ def _population_values(config: Config, pop: str, spec: PopulationSpec) -> dict[s
             kon_ket=receptor.k_on,
             trap_ket=receptor.trapping,
         )
+    if spec.nmda_plastic:
+        values["w_nmda_in"] = syn.pathway(f"exc_to_{pop}").g_nmda
     for src in spec.presynaptic_sources:
         values[f"p_from_{src}"] = config.synapses.pathway(f"{src}_to_{pop}").p
     if spec.extra_params:
@@ -469,7 +473,7 @@ def build_network(config: Config, concentration_uM: Any = None) -> BuiltNetwork:
                                 when="after_groups", name=f"{pop}_elements")
         comp = spec.nmda_compartment
         if spec.ketamine_kinetics and comp is not None:
-            step_code += "\n" + kinetic_block_code(comp)
+            step_code += "\n" + kinetic_block_code(comp, spec.nmda_plastic)
         group.run_regularly(step_code, dt=dt, when="before_groups", name=f"{pop}_drive")
         params[pop] = names + [f"p_from_{src}" for src in spec.presynaptic_sources]
         if spec.stimuli:
@@ -502,7 +506,7 @@ def build_network(config: Config, concentration_uM: Any = None) -> BuiltNetwork:
                 model += f"\ng_nmda_{sfx}_post = w_nmda * s_nmda_pre : siemens (summed)"
             else:
                 on_pre += f"\ng_nmda_{sfx}_post += {n}w_nmda * nmda_jump_pre"
-            if specs[tgt].ketamine_kinetics:
+            if specs[tgt].ketamine_kinetics and pathway not in plastic:
                 # mean open fraction of the target compartment's NMDA synapses
                 model += f"\no_nmda_{sfx}_post = s_nmda_pre / N_incoming : 1 (summed)"
         else:
