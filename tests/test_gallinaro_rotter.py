@@ -63,6 +63,24 @@ def test_assembly_forms_after_the_stimulus_and_decays_slowly(assembly):
     assert ratio[-1] < ratio[after].max()  # decaying, not growing
 
 
+@pytest.mark.science
+def test_static_network_rates_match_nest(tmp_path):
+    """NEST's iaf_psc_delta, cross-checked: the static network's rates against NEST 3.10.
+
+    tests/data/nest_gr_static.npz holds five NEST seeds of the same network
+    (experiments/reference/nest_iaf_psc_delta_static.py): E 38.7-40.4 Hz,
+    I 38.8-40.3 Hz. Our rates must lie within 5 % of NEST's mean.
+    """
+    config = plasticity.load_config(
+        ROOT / "configs/gallinaro_rotter_2018.yaml",
+        ["structural.enabled=false", "stimulation=[]", "simulation.duration=10 s"],
+    )
+    summary = plasticity.open_result(plasticity.run(config, tmp_path / "static.h5")).summary
+    with np.load(ROOT / "tests/data/nest_gr_static.npz") as nest:
+        assert summary["exc_rate_hz"] == pytest.approx(nest["rate_e"].mean(), rel=0.05)
+        assert summary["pv_rate_hz"] == pytest.approx(nest["rate_i"].mean(), rel=0.05)
+
+
 def test_block_probability_counts_multapses_and_leaves_out_self_pairs():
     edges = np.array([[0, 1, 2], [1, 0, 1], [2, 3, 1], [3, 3, 1]])
     # group {0, 1}: 2 possible pairs without autapses, 3 synapses
