@@ -213,6 +213,7 @@ double plasticity_progress(double t) {{
     def plasticity_progress(t):  # pragma: no cover - only the C++ runs
         raise NotImplementedError("progress reports run in cpp_standalone only")
 
+    plasticity_progress.stateless = False  # side effects: never hoisted by Brian2
     group = b2.NeuronGroup(1, "progress_dummy : 1", name="progress",
                            namespace={"plasticity_progress": plasticity_progress})
     group.run_regularly("progress_dummy = plasticity_progress(t)", dt=steps * dt, when="end",

@@ -81,3 +81,39 @@ def test_same_seed_same_counts_other_seed_other_counts(sampler):
     assert np.array_equal(_draw(sampler, 1.0, seed=3), _draw(sampler, 1.0, seed=3))
     assert not np.array_equal(_draw(sampler, 1.0, seed=3), _draw(sampler, 1.0, seed=4))
     assert not np.array_equal(_draw(sampler, 1.0, stream=0), _draw(sampler, 1.0, stream=1))
+
+
+def test_shared_rate_still_draws_once_per_neuron(tmp_path):
+    """Regression: Brian2 hoisted the call out of the loop over neurons.
+
+    With a shared (loop-invariant) rate, Brian2 treated ``poisson_drive`` as
+    a pure function and drew one count per step for the whole population:
+    every cell got the same input. Counts summed over 2000 steps must vary
+    between cells with the Poisson variance.
+    """
+    import brian2 as b2
+    from brian2.devices.device import reset_device
+
+    from plasticity.model.drive import poisson_function
+    from plasticity.simulate import _select_standalone
+
+    _select_standalone(1)
+    try:
+        control = b2.NeuronGroup(1, "rng_seed : integer (shared, constant)", name="control")
+        seed = "brian::" + b2.get_device().get_array_name(control.variables["rng_seed"])
+        group = b2.NeuronGroup(400, "n : 1\nlam : 1 (shared, constant)", name="cells",
+                               namespace={"poisson_drive": poisson_function(seed, 1)})
+        group.lam = 0.5
+        control.rng_seed = 5
+        group.run_regularly("n += poisson_drive(lam, 0)", dt=0.1 * b2.ms)
+        net = b2.Network(control, group)
+        net.run(200 * b2.ms, namespace={})
+        b2.device.build(directory=str(tmp_path), compile=True, run=True, with_output=False)
+        counts = np.array(group.n[:])
+    finally:
+        b2.device.reinit()
+        reset_device()
+    steps = 2000
+    assert counts.mean() == pytest.approx(0.5 * steps, rel=0.02)
+    # across cells: Poisson(1000), SD 31.6; the sample variance within 25 %
+    assert counts.var() == pytest.approx(0.5 * steps, rel=0.25)

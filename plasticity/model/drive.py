@@ -44,6 +44,10 @@ int32_t poisson_drive(double lam, int32_t stream) {{
     def poisson_drive(lam, stream):  # pragma: no cover - only the C++ runs
         raise NotImplementedError("poisson_drive runs in cpp_standalone only")
 
+    # A draw per call, like rand(): Brian2 must neither hoist the call out of
+    # the loop over neurons (its arguments are shared constants) nor fold
+    # two calls into one.
+    poisson_drive.stateless = False
     return poisson_drive
 
 

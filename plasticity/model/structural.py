@@ -347,6 +347,7 @@ def build_engine(config: Config, groups: dict, pools: dict, control: b2.NeuronGr
     def sp_update(t):  # pragma: no cover - only the C++ implementation runs
         raise NotImplementedError("structural plasticity runs in cpp_standalone only")
 
+    sp_update.stateless = False  # side effects: never hoisted or merged by Brian2
     stats.namespace["sp_update"] = sp_update
     stats.run_regularly("sp_dummy = sp_update(t)", dt=sp.update_interval, when="start",
                         name="sp_update")
