@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import typing
 from pathlib import Path
 
@@ -97,6 +98,7 @@ def test_dump_config_writes_every_section():
         "pharmacology",
         "timeline",
         "structural",
+        "stimulation",
     }
     assert data["simulation"]["warmup"] == "200 ms"
 
@@ -489,3 +491,24 @@ def test_glun2b_all_with_receptor_override_never_raises_key_error():
     except ConfigError:
         return
     assert np.isclose(_uM(config.pharmacology.resolved_receptors()["exc_to_pv"].ic50), 1.0)
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("stimulation=[{population: sst, fraction: 0.1, start: 0 s, stop: 1 s, rate_factor: 2}]",
+         "stimulation[0].population is 'sst' but network.n_sst is 0"),
+        ("stimulation=[{population: exc, fraction: 0.1, start: 1 s, stop: 0.5 s, "
+         "rate_factor: 2}]", "must be after start"),
+        ("stimulation=[{population: exc, fraction: 0.1, start: 5 s, stop: 6 s, rate_factor: 2}]",
+         "is not before the end of the run"),
+        ("stimulation=[{population: exc, fraction: 0.1, start: 0 s, stop: 1 s, rate_factor: 2},"
+         " {population: exc, fraction: 0.2, start: 0 s, stop: 1 s, rate_factor: 2}]",
+         "must stimulate the same cells"),
+        ("stimulation=[{population: exc, fraction: 0.0001, start: 0 s, stop: 1 s, "
+         "rate_factor: 2}]", "is no cell"),
+    ],
+)
+def test_bad_stimulation_is_refused_with_the_key(override, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(None, ["network.n_sst=0", "simulation.duration=2 s", override])

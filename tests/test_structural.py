@@ -49,7 +49,7 @@ def sp_run(tmp_path_factory):
         built = build_network(config)
         exc = built.groups["exc"]
         before = b2.StateMonitor(exc, ["z_axon", "z_den_exc"], record=True,
-                                 dt=config.structural.update_interval, when="start", order=-10,
+                                 dt=config.structural.update_interval, when="synapses", order=5,
                                  name="test_z_before")
         built.network.add(before)
         built.network.run(config.simulation.duration, namespace={})

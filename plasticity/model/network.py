@@ -33,6 +33,7 @@ from .equations import (
     reset_code,
 )
 from .structural import (
+    Channel,
     Engine,
     build_engine,
     element_equations,
@@ -230,6 +231,7 @@ class BuiltNetwork:
     structure: dict[str, Any] = field(default_factory=dict)
     inputs: dict[Any, Any] = field(default_factory=dict)
     engine: Engine | None = None
+    plastic_channels: dict[str, list[Channel]] = field(default_factory=dict)
 
     def inputs_for(
         self, config: Config, concentration_uM: Any = None, growth_scale: float = 1.0
@@ -467,8 +469,8 @@ def build_network(config: Config, concentration_uM: Any = None) -> BuiltNetwork:
             "conductance": f"g_ampa_s += g_ext * {count}",
         }[spec.cell_model]
         if spec.extra_step:
-            # after the state update, so that the structural update (at the
-            # start of the next step) never sees negative elements
+            # after the state update and before the structural update (in the
+            # synapses slot of the same step), which never sees negative elements
             group.run_regularly("\n".join(spec.extra_step), dt=config.structural.growth_dt,
                                 when="after_groups", name=f"{pop}_elements")
         comp = spec.nmda_compartment
@@ -483,6 +485,7 @@ def build_network(config: Config, concentration_uM: Any = None) -> BuiltNetwork:
 
     synapses = []
     plastic = set(config.structural.pathways) if config.structural.enabled else set()
+    plastic_channels: dict[str, list[Channel]] = {}
     for pathway in EXCITATORY_PATHWAYS + INHIBITORY_PATHWAYS:
         src, tgt = _split(pathway)
         if src not in groups or tgt not in groups:
@@ -490,32 +493,38 @@ def build_network(config: Config, concentration_uM: Any = None) -> BuiltNetwork:
         cfg = syn.pathway(pathway)
         sfx = "d" if _target_compartment(config, pathway) == "dend" else "s"
         # a plastic pathway is a pool of candidates, each holding nsyn synapses
-        n = "nsyn*" if pathway in plastic else ""
+        # each channel: (target variable, weight, divisor, factor, NMDA jump, gate);
+        # static pathways turn them into on_pre code, plastic ones are
+        # delivered by the structural engine over their actual synapses only
         if config.network.cell_model == "iaf_psc_alpha":
             kind = "ex" if src == "exc" else "in"
             model = "w_psc : amp (shared, constant)"
-            on_pre = f"y_{kind}_post += {n}w_psc * {math.e!r} / tau_syn_{kind}_post"
+            channels = [Channel(f"y_{kind}", "w_psc", f"tau_syn_{kind}", math.e)]
         elif config.network.cell_model == "iaf_psc_delta":
             # NEST drops spikes that arrive while the target is refractory
             model = "w_psp : volt (shared, constant)"
-            on_pre = f"v_post += {n}w_psp * int(not_refractory_post)"
+            channels = [Channel("v", "w_psp", gate=True)]
         elif src == "exc":
             model = "w_ampa : siemens (shared, constant)\nw_nmda : siemens (shared, constant)"
-            on_pre = f"g_ampa_{sfx}_post += {n}w_ampa"
+            channels = [Channel(f"g_ampa_{sfx}", "w_ampa")]
             if syn.nmda_gating == "exact":
                 model += f"\ng_nmda_{sfx}_post = w_nmda * s_nmda_pre : siemens (summed)"
             else:
-                on_pre += f"\ng_nmda_{sfx}_post += {n}w_nmda * nmda_jump_pre"
+                channels.append(Channel(f"g_nmda_{sfx}", "w_nmda", nmda_jump=True))
             if specs[tgt].ketamine_kinetics and pathway not in plastic:
                 # mean open fraction of the target compartment's NMDA synapses
                 model += f"\no_nmda_{sfx}_post = s_nmda_pre / N_incoming : 1 (summed)"
         else:
             model = "w_gaba : siemens (shared, constant)"
-            on_pre = f"g_gaba_{src}_{sfx}_post += {n}w_gaba"
+            channels = [Channel(f"g_gaba_{src}_{sfx}", "w_gaba")]
         if pathway in plastic:
             model += "\nnsyn : integer"
-        s = b2.Synapses(groups[src], groups[tgt], model, on_pre=on_pre, delay=cfg.delay,
-                        name=pathway)
+            s = b2.Synapses(groups[src], groups[tgt], model, name=pathway)
+            plastic_channels[pathway] = channels
+        else:
+            s = b2.Synapses(groups[src], groups[tgt], model,
+                            on_pre="\n".join(c.on_pre() for c in channels), delay=cfg.delay,
+                            name=pathway)
         synapses.append((s, src == tgt, src))
         objects.append(s)
 
@@ -526,6 +535,7 @@ def build_network(config: Config, concentration_uM: Any = None) -> BuiltNetwork:
         structure=structure_key(config),
     )
     built.inputs = network_inputs(config, built, concentration_uM)
+    built.plastic_channels = plastic_channels
     _finish(config, built, synapses, objects)
     return built
 
@@ -575,7 +585,7 @@ def _finish(config, built, synapses, objects) -> None:
             if f"z_{el}" in group.variables:
                 setattr(group, f"z_{el}", f"z0_{el}")
     if pools:
-        built.engine = build_engine(config, groups, pools, control)
+        built.engine = build_engine(config, groups, pools, control, built.plastic_channels)
         inputs[built.engine.stats.growth_scale] = 1.0
         objects += built.engine.objects
 

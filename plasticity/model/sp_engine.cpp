@@ -217,6 +217,87 @@ void finish(std::vector<Type>& types, std::vector<Element*>& elements, double sc
         }
 }
 
+// ---------------------------------------------------------------------------
+// Spike delivery over the actual synapses of a plastic pathway. Brian2 would
+// push every spike to all of the source cell's candidates (most of them
+// empty); the engine keeps, per source cell, the list of its candidates that
+// hold synapses (rebuilt after every update) and a ring buffer per target
+// variable over the pathway's delay.
+// ---------------------------------------------------------------------------
+struct Channel {            // one variable of the target cells a spike changes
+    double* target;         // per postsynaptic cell (Brian2 array)
+    const double* weight;   // the pathway's shared weight
+    const double* divisor;  // shared divisor (alpha PSC: tau_syn), or null
+    double factor;          // constant factor (alpha PSC: e)
+    const double* jump_k0;  // event NMDA: times k0 + k1 s of the source at the spike
+    const double* jump_k1;
+    const double* jump_s;
+    const char* gate;       // delta PSP: only into cells not refractory, or null
+    std::vector<double> ring;   // slots x n_post
+};
+
+struct Delivery {
+    Pool* pool;
+    const int32_t* spikespace;  // Brian2 spike space of the source: ids, count at [n_pre]
+    int n_pre;
+    int slots;                  // delay in steps + 1
+    std::vector<int32_t> act_start, act_post, act_n;  // synapses by source cell
+    std::vector<Channel> channels;
+};
+
+void rebuild_active(Delivery& d) {
+    const Pool& p = *d.pool;
+    d.act_start.assign(d.n_pre + 1, 0);
+    d.act_post.clear();
+    d.act_n.clear();
+    for (int i = 0; i < d.n_pre; i++) {
+        for (int32_t s = p.out_start[i]; s < p.out_start[i + 1]; s++) {
+            const int32_t k = p.out_index[s];
+            const int32_t c = (*p.nsyn)[k];
+            if (c > 0) { d.act_post.push_back((*p.post)[k]); d.act_n.push_back(c); }
+        }
+        d.act_start[i + 1] = (int32_t)d.act_post.size();
+    }
+}
+
+void prepare_delivery(Delivery& d) {
+    for (Channel& c : d.channels) c.ring.assign((size_t)d.slots * d.pool->n_post, 0.0);
+    rebuild_active(d);
+}
+
+// The spikes of this step go into the slot due `slots - 1` steps later;
+// the slot due now goes into the target variables.
+void deliver(Delivery& d, long step) {
+    const int n_post = d.pool->n_post;
+    const int32_t n_spikes = d.spikespace[d.n_pre];
+    const size_t in_slot = (size_t)((step + d.slots - 1) % d.slots);
+    const size_t out_slot = (size_t)(step % d.slots);
+    for (Channel& c : d.channels) {
+        double w = *c.weight * c.factor;
+        if (c.divisor != nullptr) w /= *c.divisor;
+        double* ring_in = c.ring.data() + in_slot * n_post;
+        for (int32_t a = 0; a < n_spikes; a++) {
+            const int32_t i = d.spikespace[a];
+            const double wi = c.jump_k0 == nullptr ? w
+                                                   : w * (*c.jump_k0 + *c.jump_k1 * c.jump_s[i]);
+            for (int32_t s = d.act_start[i]; s < d.act_start[i + 1]; s++)
+                ring_in[d.act_post[s]] += wi * d.act_n[s];
+        }
+        double* ring_out = c.ring.data() + out_slot * n_post;
+        if (c.gate != nullptr) {
+            for (int j = 0; j < n_post; j++) {
+                if (c.gate[j]) c.target[j] += ring_out[j];
+                ring_out[j] = 0.0;
+            }
+        } else {
+            for (int j = 0; j < n_post; j++) {
+                c.target[j] += ring_out[j];
+                ring_out[j] = 0.0;
+            }
+        }
+    }
+}
+
 // Restore the state of an earlier run (the previous segment of a timeline):
 // for each pool int64 m then m x int32 nsyn, for each element int64 n then
 // n x float64 z, for each calcium sensor int64 n then n x float64, in the

@@ -40,6 +40,7 @@ from .growth import gaussian_params, growth_expression
 
 __all__ = [
     "ENGINE_SOURCE",
+    "Channel",
     "Engine",
     "build_engine",
     "element_equations",
@@ -167,6 +168,38 @@ def read_snapshots(path: Path) -> tuple[np.ndarray, list[np.ndarray]]:
 STATE_FILE = "sp_initial_state.bin"
 
 
+@dataclass
+class Channel:
+    """One target variable a spike of a pathway changes.
+
+    The change is ``weight * factor / divisor`` (times ``k0 + k1 s_nmda`` of
+    the source cell at the spike with ``nmda_jump``; only into cells that
+    are not refractory with ``gate``). Static pathways become Brian2
+    ``on_pre`` code (:meth:`on_pre`); plastic ones are delivered by the engine
+    over their actual synapses, times each synapse count ``nsyn``.
+    """
+
+    target: str
+    weight: str
+    divisor: str | None = None
+    factor: float = 1.0
+    nmda_jump: bool = False
+    gate: bool = False
+
+    def on_pre(self) -> str:
+        """Brian2 ``on_pre`` statement of a static pathway."""
+        code = f"{self.target}_post += {self.weight}"
+        if self.factor != 1.0:
+            code += f" * {self.factor!r}"
+        if self.divisor:
+            code += f" / {self.divisor}_post"
+        if self.nmda_jump:
+            code += " * nmda_jump_pre"
+        if self.gate:
+            code += " * int(not_refractory_post)"
+        return code
+
+
 def _pathway_kinds(config: Config) -> dict[str, list[str]]:
     """Plastic pathways by synapse type (excitatory, inhibitory), in config order."""
     pathways = config.structural.pathways
@@ -222,8 +255,46 @@ def _cpp_bool(value: bool) -> str:
     return "true" if value else "false"
 
 
+def _delivery_code(config: Config, groups: dict, pools: dict,
+                   channels: dict[str, list[Channel]]) -> list[str]:
+    """Glue lines setting up the spike delivery of every plastic pathway."""
+    device = b2.get_device()
+
+    def arr(var: Any) -> str:
+        return "brian::" + device.get_array_name(var)
+
+    dt = float(config.simulation.dt)
+    lines = [f"        deliveries.resize({len(channels)});"]
+    for d, pathway in enumerate(pool_order(config)):
+        src, _, tgt = pathway.partition("_to_")
+        pool, pre, post = pools[pathway], groups[src], groups[tgt]
+        delay_steps = round(float(config.synapses.pathway(pathway).delay) / dt)
+        v = f"deliveries[{d}]"
+        lines += [
+            f"        {v}.pool = &pools[{d}];",
+            f"        {v}.spikespace = {arr(pre.variables['_spikespace'])};",
+            f"        {v}.n_pre = {len(pre)};",
+            f"        {v}.slots = {delay_steps + 1};",
+        ]
+        for c in channels[pathway]:
+            divisor = arr(post.variables[c.divisor]) if c.divisor else "nullptr"
+            k0, k1, sj = (
+                (arr(pre.variables["k0_nmda"]), arr(pre.variables["k1_nmda"]),
+                 arr(pre.variables["s_nmda"])) if c.nmda_jump else ("nullptr",) * 3
+            )
+            gate = arr(post.variables["not_refractory"]) if c.gate else "nullptr"
+            lines.append(
+                f"        {v}.channels.push_back(Channel{{{arr(post.variables[c.target])}, "
+                f"{arr(pool.variables[c.weight])}, {divisor}, {c.factor!r}, {k0}, {k1}, {sj}, "
+                f"(const char*){gate}, std::vector<double>()}});"
+            )
+        lines.append(f"        prepare_delivery({v});")
+    return lines
+
+
 def _glue_code(config: Config, groups: dict, pools: dict, stats: b2.NeuronGroup,
-               seed_array: str, scale_array: str, snapshot_files: dict[str, str]) -> str:
+               seed_array: str, scale_array: str, snapshot_files: dict[str, str],
+               channels: dict[str, list[Channel]]) -> str:
     """C++ that wires Brian2's arrays into the engine and runs one update."""
     device = b2.get_device()
     sp = config.structural
@@ -241,6 +312,9 @@ def _glue_code(config: Config, groups: dict, pools: dict, stats: b2.NeuronGroup,
              "    static std::vector<Type> types;",
              "    static std::vector<Element*> all;",
              "    static std::vector<std::pair<double*, int>> calcium;",
+             "    static std::vector<Delivery> deliveries;",
+             "    static long step = 0;",
+             f"    if (step % {_update_steps(config)} == 0) {{",
              "    if (!ready) {",
              f"        gen.seed((uint64_t){seed_array}[0] * 6364136223846793005ULL + 1442695ULL);"]
     el_index: dict[tuple[str, str], int] = {}
@@ -300,10 +374,12 @@ def _glue_code(config: Config, groups: dict, pools: dict, stats: b2.NeuronGroup,
         "        // elements start as z0 free ones plus those already connected",
         "        if (!restored)",
         "            for (Element& e : els) for (int i = 0; i < e.n; i++) e.z[i] += e.conn[i];",
+        *_delivery_code(config, groups, pools, channels),
         "        ready = true;",
         "    }",
         "    for (Type& t : types) if (!t.pools.empty()) update_type(t, gen);",
         f"    finish(types, all, {scale_array}[0]);",
+        "    for (Delivery& d : deliveries) rebuild_active(d);",
     ]
     if snapshot_files:
         every = round(float(sp.snapshot_interval) / float(sp.update_interval))
@@ -313,11 +389,21 @@ def _glue_code(config: Config, groups: dict, pools: dict, stats: b2.NeuronGroup,
             lines.append(f"        write_snapshot(pools[{k}], brian::results_dir + "
                          f"\"{snapshot_files[pathway]}\", t * 1000.0);")
         lines.append("    }")
-    lines.append("    return 0.0;")
+    lines += ["    }",  # end of the structural update
+              "    for (Delivery& d : deliveries) deliver(d, step);",
+              "    step++;",
+              "    return 0.0;"]
     return "double sp_update(double t) {\n" + "\n".join(lines) + "\n}\n"
 
 
-def build_engine(config: Config, groups: dict, pools: dict, control: b2.NeuronGroup) -> Engine:
+def _update_steps(config: Config) -> int:
+    """Time steps between structural updates."""
+    sp = config.structural
+    return max(1, round(float(sp.update_interval) / float(config.simulation.dt)))
+
+
+def build_engine(config: Config, groups: dict, pools: dict, control: b2.NeuronGroup,
+                 channels: dict[str, list[Channel]]) -> Engine:
     """The stats group, update operation and monitors of the engine.
 
     ``pools`` maps each plastic pathway to its candidate Synapses (with an
@@ -340,7 +426,7 @@ def build_engine(config: Config, groups: dict, pools: dict, control: b2.NeuronGr
         if sp.snapshot_interval is not None else {}
     )
     code = ENGINE_SOURCE.read_text() + "\n" + _glue_code(
-        config, groups, pools, stats, seed_array, scale_array, snapshot_files)
+        config, groups, pools, stats, seed_array, scale_array, snapshot_files, channels)
 
     @b2.implementation("cpp", code)
     @b2.check_units(t=b2.second, result=1)
@@ -349,8 +435,10 @@ def build_engine(config: Config, groups: dict, pools: dict, control: b2.NeuronGr
 
     sp_update.stateless = False  # side effects: never hoisted or merged by Brian2
     stats.namespace["sp_update"] = sp_update
-    stats.run_regularly("sp_dummy = sp_update(t)", dt=sp.update_interval, when="start",
-                        name="sp_update")
+    # every step, after Brian2's own synapses: deliver this step's spikes of
+    # the plastic pathways; every update_interval first rewire
+    stats.run_regularly("sp_dummy = sp_update(t)", dt=config.simulation.dt, when="synapses",
+                        order=10, name="sp_update")
     monitor = b2.StateMonitor(stats, stat_vars, record=0, dt=sp.update_interval, when="end",
                               name="sp_stats_mon")
     return Engine(stats=stats, monitor=monitor, snapshot_files=snapshot_files,
