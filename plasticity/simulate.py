@@ -244,6 +244,16 @@ def _select_standalone(threads: int) -> None:
     b2.device.activate(build_on_run=False)
     b2.prefs.devices.cpp_standalone.openmp_threads = threads if threads > 1 else 0
     b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
+    # Link with -ffast-math, as the code is compiled: the program then starts
+    # with subnormal numbers flushed to zero. Without it a current that has
+    # decayed into the subnormal range stays there (x * exp(-dt/tau) rounds
+    # back to x a few ulps above zero) and every step of that cell runs on
+    # the processor's slow subnormal path: on NEST's structural-plasticity
+    # example, cells that lost their inhibitory inputs made the state update
+    # ten times slower.
+    link = list(b2.prefs.codegen.cpp.extra_link_args)
+    if "-ffast-math" not in link:
+        b2.prefs.codegen.cpp.extra_link_args = [*link, "-ffast-math"]
 
 
 def _normalise_main_queue() -> None:

@@ -148,3 +148,30 @@ def test_event_nmda_gating_runs(tmp_path):
     config = small_config("synapses.nmda_gating=event")
     result = plasticity.open_result(plasticity.run(config, tmp_path / "event.h5"))
     assert result.summary["exc_rate_hz"] > 0
+
+
+def test_subnormal_values_are_flushed_to_zero_regression_slow_state_update(tmp_path):
+    """Regression: currents stuck in the subnormal range made steps 10x slower.
+
+    A decaying value a few ulps above zero never reaches it (x * exp(-dt/tau)
+    rounds back to x), and arithmetic on subnormals is slow. Programs are
+    linked with -ffast-math, which flushes them to zero.
+    """
+    import brian2 as b2
+    from brian2.devices.device import reset_device
+
+    from plasticity.simulate import _select_standalone
+
+    _select_standalone(1)
+    try:
+        group = b2.NeuronGroup(3, "dx/dt = -x/(2*ms) : 1", method="exact", name="decay")
+        group.x = [1e-320, 5e-323, 1.0]
+        net = b2.Network(group)
+        net.run(1 * b2.ms, namespace={})
+        b2.device.build(directory=str(tmp_path), compile=True, run=True, with_output=False)
+        x = np.array(group.x[:])
+    finally:
+        b2.device.reinit()
+        reset_device()
+    assert x[0] == 0.0 and x[1] == 0.0
+    assert x[2] == pytest.approx(np.exp(-0.5))

@@ -5,21 +5,26 @@ each plastic pathway is a fixed **pool of candidate pairs** (all pairs of
 its two populations, or a random ``candidate_density`` of them, drawn once
 from the run's seed), and every candidate holds ``nsyn``, the number of
 synapses it currently stands for (0 = absent; more than 1 = a multapse, as
-NEST allows). A spike costs work over the source cell's candidates; time
-steps cost nothing per candidate, because the NMDA gating of plastic
-pathways is event-driven (NEST ``iaf_bw_2001``).
+NEST allows). Spikes of plastic pathways are delivered by the engine, not
+by Brian2's spike queue: per source cell it keeps the list of candidates
+that hold synapses (rebuilt after every update) and a ring buffer per
+target variable over the delay, so a spike costs work over the synapses
+that exist and an empty candidate costs nothing per spike or step (the
+NMDA gating of plastic pathways is event-driven, NEST ``iaf_bw_2001``).
 
 The rule is NEST's homeostatic structural plasticity (Butz & van Ooyen
 2013): each neuron has a calcium sensor and synaptic elements growing by a
 growth curve (:mod:`plasticity.model.growth`), integrated with the neuron
-state at every step. Every ``update_interval`` a run_regularly operation
-calls one C++ function (``sp_engine.cpp``, NEST's exact update on the
+state every ``growth_dt``. A run_regularly operation calls one C++ function
+every step (in the synapses slot, to deliver spikes); every
+``update_interval`` it first runs the update (``sp_engine.cpp``, NEST's exact update on the
 candidate pools, checked against :mod:`plasticity.model.rewiring_oracle`),
 which deletes excess synapses, pairs vacant elements at random and records
 synapse counts and the numbers formed and eliminated.
 
 Memory: 12 bytes per candidate in Brian2 arrays (pre, post, nsyn) plus 24
-bytes of engine tables (pair lookup, row indices), about 36 B per candidate;
+bytes of engine tables (pair lookup, row indices), about 36 B per candidate
+(the delivery lists add 8 B per existing synapse);
 all-pairs E->E for 10,000 pyramidal cells (1e8 candidates) takes about
 3.6 GB, so a 24 GiB machine fits all-pairs pools up to about 25,000 cells,
 more with ``candidate_density < 1``.
