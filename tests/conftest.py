@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import brian2 as b2
 import pytest
+from brian2.devices.device import reset_device
 
 import plasticity
+from plasticity.simulate import _select_standalone
+
+HERE = Path(__file__).resolve().parent
 
 #: A 104-neuron network with every population and the dendrite, 300 ms.
 SMALL = [
@@ -27,3 +39,25 @@ def small_result(tmp_path_factory):
     path = tmp_path_factory.mktemp("run") / "small.h5"
     config = small_config("pharmacology.ketamine_uM=2.0", "seed=7", "name=small")
     return plasticity.run(config, path)
+
+
+@contextlib.contextmanager
+def standalone_device() -> Iterator[None]:
+    """Brian2's cpp_standalone as plasticity sets it up, reset afterwards."""
+    _select_standalone(1)
+    try:
+        yield
+    finally:
+        b2.device.reinit()
+        reset_device()
+
+
+def compile_harness(tmp_path_factory, source: str) -> ctypes.CDLL:
+    """Compile a C++ test harness in tests/ into a library loaded with ctypes."""
+    compiler = shutil.which("g++") or shutil.which("c++")
+    if compiler is None:
+        pytest.skip("no C++ compiler")
+    lib = tmp_path_factory.mktemp("harness") / (Path(source).stem + ".so")
+    subprocess.run([compiler, "-O2", "-std=c++11", "-shared", "-fPIC", "-o", str(lib),
+                    str(HERE / source)], check=True)
+    return ctypes.CDLL(str(lib))

@@ -10,27 +10,21 @@ fixed, so the tests are deterministic.
 from __future__ import annotations
 
 import ctypes
-import shutil
-import subprocess
-from pathlib import Path
 
+import brian2 as b2
 import numpy as np
 import pytest
 from scipy import stats
 
-HERE = Path(__file__).resolve().parent
+from plasticity.model.drive import poisson_function
+from tests.conftest import compile_harness, standalone_device
+
 N_DRAWS = 200_000
 
 
 @pytest.fixture(scope="module")
 def sampler(tmp_path_factory):
-    compiler = shutil.which("g++") or shutil.which("c++")
-    if compiler is None:
-        pytest.skip("no C++ compiler")
-    lib = tmp_path_factory.mktemp("drive") / "libdrive.so"
-    subprocess.run([compiler, "-O2", "-std=c++11", "-shared", "-fPIC", "-o", str(lib),
-                    str(HERE / "poisson_drive_harness.cpp")], check=True)
-    return ctypes.CDLL(str(lib))
+    return compile_harness(tmp_path_factory, "poisson_drive_harness.cpp")
 
 
 def _draw(dll, lam: float, seed: int = 1, stream: int = 0, n: int = N_DRAWS) -> np.ndarray:
@@ -91,14 +85,7 @@ def test_shared_rate_still_draws_once_per_neuron(tmp_path):
     every cell got the same input. Counts summed over 2000 steps must vary
     between cells with the Poisson variance.
     """
-    import brian2 as b2
-    from brian2.devices.device import reset_device
-
-    from plasticity.model.drive import poisson_function
-    from plasticity.simulate import _select_standalone
-
-    _select_standalone(1)
-    try:
+    with standalone_device():
         control = b2.NeuronGroup(1, "rng_seed : integer (shared, constant)", name="control")
         seed = "brian::" + b2.get_device().get_array_name(control.variables["rng_seed"])
         group = b2.NeuronGroup(400, "n : 1\nlam : 1 (shared, constant)", name="cells",
@@ -110,9 +97,6 @@ def test_shared_rate_still_draws_once_per_neuron(tmp_path):
         net.run(200 * b2.ms, namespace={})
         b2.device.build(directory=str(tmp_path), compile=True, run=True, with_output=False)
         counts = np.array(group.n[:])
-    finally:
-        b2.device.reinit()
-        reset_device()
     steps = 2000
     assert counts.mean() == pytest.approx(0.5 * steps, rel=0.02)
     # across cells: Poisson(1000), SD 31.6; the sample variance within 25 %

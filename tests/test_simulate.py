@@ -158,20 +158,15 @@ def test_subnormal_values_are_flushed_to_zero_regression_slow_state_update(tmp_p
     linked with -ffast-math, which flushes them to zero.
     """
     import brian2 as b2
-    from brian2.devices.device import reset_device
 
-    from plasticity.simulate import _select_standalone
+    from tests.conftest import standalone_device
 
-    _select_standalone(1)
-    try:
+    with standalone_device():
         group = b2.NeuronGroup(3, "dx/dt = -x/(2*ms) : 1", method="exact", name="decay")
         group.x = [1e-320, 5e-323, 1.0]
         net = b2.Network(group)
         net.run(1 * b2.ms, namespace={})
         b2.device.build(directory=str(tmp_path), compile=True, run=True, with_output=False)
         x = np.array(group.x[:])
-    finally:
-        b2.device.reinit()
-        reset_device()
     assert x[0] == 0.0 and x[1] == 0.0
     assert x[2] == pytest.approx(np.exp(-0.5))

@@ -10,28 +10,19 @@ random ones in distribution (means within 4 standard errors).
 from __future__ import annotations
 
 import ctypes
-import shutil
-import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from plasticity.model.rewiring_oracle import SynapseType, nest_update, vacant
+from tests.conftest import compile_harness
 
-HERE = Path(__file__).resolve().parent
 N = 40
 
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory):
-    compiler = shutil.which("g++") or shutil.which("c++")
-    if compiler is None:
-        pytest.skip("no C++ compiler")
-    lib = tmp_path_factory.mktemp("engine") / "libsp.so"
-    subprocess.run([compiler, "-O2", "-std=c++11", "-shared", "-fPIC", "-o", str(lib),
-                    str(HERE / "sp_engine_harness.cpp")], check=True)
-    dll = ctypes.CDLL(str(lib))
+    dll = compile_harness(tmp_path_factory, "sp_engine_harness.cpp")
     dll.sp_update_once.restype = ctypes.c_int
     return dll
 

@@ -269,15 +269,10 @@ def iaf_psc_alpha_equations() -> list[str]:
     ]
 
 
+# iaf_psc_delta: no synaptic time constants, a PSP jump instead of a PSC
 IAF_DELTA_PARAM_UNITS = {
-    "C_s": "farad",
-    "tau_m": "second",
-    "E_L": "volt",
-    "V_th": "volt",
-    "V_reset": "volt",
-    "t_ref": "second",
-    "I_e": "amp",
-    "ext_rate": "hertz",
+    **{k: v for k, v in IAF_PARAM_UNITS.items()
+       if k not in ("tau_syn_ex", "tau_syn_in", "psc_ext")},
     "psp_ext": "volt",
 }
 
