@@ -10,7 +10,6 @@ from __future__ import annotations
 import brian2 as b2
 import numpy as np
 import pytest
-from brian2.devices.device import reset_device
 
 from plasticity.config import load_config
 from plasticity.errors import ConfigError
@@ -22,8 +21,7 @@ from plasticity.pharmacology.block import (
     kinetic_block_step,
     thermal_voltage,
 )
-from plasticity.simulate import _select_standalone
-from tests.conftest import small_config
+from tests.conftest import small_config, standalone_device
 
 
 def test_on_rate_derived_from_orser_1997():
@@ -98,8 +96,7 @@ def kinetic_traces(tmp_path_factory):
     """
     config = small_config("pharmacology.ketamine_uM=3.0", "pharmacology.block_model=kinetic",
                           "synapses.exc_to_pv.p=0", "seed=5")
-    _select_standalone(1)
-    try:
+    with standalone_device():
         built = build_network(config)
         exc, pv = built.groups["exc"], built.groups["pv"]
         mon_e = b2.StateMonitor(exc, ["v_d", "o_nmda_d", "mg_d", "bket_d"], record=[0, 1, 2],
@@ -113,9 +110,6 @@ def kinetic_traces(tmp_path_factory):
         exc_traces = {k: np.array(getattr(mon_e, k)) for k in ("v_d", "o_nmda_d", "mg_d",
                                                               "bket_d")}
         pv_block = np.array(mon_p.bket_s)
-    finally:
-        b2.device.reinit()
-        reset_device()
     return config, exc_traces, pv_block
 
 

@@ -20,13 +20,12 @@ from __future__ import annotations
 import brian2 as b2
 import numpy as np
 import pytest
-from brian2.devices.device import reset_device
 
 from plasticity.config import load_config
 from plasticity.errors import ConfigError
 from plasticity.model.network import build_network
-from plasticity.simulate import _collect, _select_standalone
-from tests.conftest import small_config
+from plasticity.simulate import _collect
+from tests.conftest import small_config, standalone_device
 
 SP = [
     "structural.enabled=true",
@@ -44,8 +43,7 @@ SP = [
 def sp_run(tmp_path_factory):
     """A compiled run with per-neuron elements recorded just before each update."""
     config = small_config(*SP)
-    _select_standalone(1)
-    try:
+    with standalone_device():
         built = build_network(config)
         exc = built.groups["exc"]
         before = b2.StateMonitor(exc, ["z_axon", "z_den_exc"], record=True,
@@ -58,9 +56,6 @@ def sp_run(tmp_path_factory):
                         with_output=False, run_args=built.inputs)
         data = _collect(built, {}, None, np.zeros(1), directory / "results")
         z_before = {"axon": np.array(before.z_axon).T, "den": np.array(before.z_den_exc).T}
-    finally:
-        b2.device.reinit()
-        reset_device()
     return config, data, z_before
 
 
@@ -181,8 +176,7 @@ def test_kinetic_block_on_plastic_synapses_sees_their_mean_open_fraction(tmp_pat
         f"structural.elements.exc.den_exc={frozen}", "structural.initial=pathway",
         "pharmacology.block_model=kinetic", "pharmacology.ketamine_uM=5.0",
     )
-    _select_standalone(1)
-    try:
+    with standalone_device():
         built = build_network(config)
         built.network.run(config.simulation.duration, namespace={})
         b2.device.build(directory=str(tmp_path), compile=True, run=True, with_output=False,
@@ -193,9 +187,6 @@ def test_kinetic_block_on_plastic_synapses_sees_their_mean_open_fraction(tmp_pat
         bket = np.array(exc.bket_d[:])
         pre, post, nsyn = np.array(pool.i[:]), np.array(pool.j[:]), np.array(pool.nsyn[:])
         conn = np.array(exc.conn_den_exc[:])
-    finally:
-        b2.device.reinit()
-        reset_device()
     n_post = np.bincount(post, weights=nsyn, minlength=len(o))
     assert np.array_equal(n_post, conn) and conn.min() > 2
     mean_s = np.bincount(post, weights=nsyn * s_pre[pre], minlength=len(o)) / n_post

@@ -281,6 +281,7 @@ def network_inputs(
         inputs[built.concentration] = trace * b2.umolar
     inputs[built.control.rng_seed] = int(config.seed)
     for pop, group in built.groups.items():
+        # cell and synapse values, then structural elements and stimuli
         values = _population_values(config, pop, built.specs[pop])
         if pop in population_elements(config):
             values.update(element_values(config, pop, growth_scale))
@@ -315,8 +316,6 @@ def _iaf_values(config: Config, pop: str, spec: PopulationSpec) -> dict[str, Any
         values.update(psp_ext=drive.psp)
     for src in spec.presynaptic_sources:
         values[f"p_from_{src}"] = config.synapses.pathway(f"{src}_to_{pop}").p
-    if spec.extra_params:
-        values.update(element_values(config, pop))
     return values
 
 
@@ -361,8 +360,6 @@ def _population_values(config: Config, pop: str, spec: PopulationSpec) -> dict[s
         values["w_nmda_in"] = syn.pathway(f"exc_to_{pop}").g_nmda
     for src in spec.presynaptic_sources:
         values[f"p_from_{src}"] = config.synapses.pathway(f"{src}_to_{pop}").p
-    if spec.extra_params:
-        values.update(element_values(config, pop))
     return values
 
 
