@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from plasticity.model.rewiring_oracle import SynapseType, nest_update, vacant
+from plasticity.model.rewiring_oracle import SynapseType, delete_excess, nest_update, vacant
 
 
 def _random_state(rng, n=30, n_syn=120):
@@ -74,7 +74,7 @@ def test_deleted_synapses_are_chosen_uniformly():
     for _ in range(3000):
         state = SynapseType(np.array([1.0, 0, 0, 0, 0]), np.array([0, 9.0, 9.0, 9.0, 9.0]),
                             [(0, 1), (0, 2), (0, 3), (0, 4)])
-        nest_update(state, rng)
+        delete_excess(state, 0, rng)
         (kept,) = state.synapses
         counts[kept[1] - 1] += 1
     assert np.all(np.abs(counts - 750) < 4 * np.sqrt(750))
@@ -113,7 +113,11 @@ def test_presynaptic_deletion_skips_targets_without_elements():
         # the post side then removes what its own elements cannot hold
         assert out["deleted_pre"] == by_pre
         assert out["deleted_post"] == 3 - by_pre
-        assert state.synapses == []
+        # the first deletion left neuron 0 over-connected (2 > floor(0)), so
+        # NEST's connect(-1) raised its z to 2.0: two vacancies, paired again
+        # with target 2's spines
+        assert state.z_pre[0] == 2.0
+        assert state.synapses == [(0, 2), (0, 2)]
 
 
 def test_vacant_elements_decay_by_tau_vacant():

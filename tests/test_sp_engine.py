@@ -42,7 +42,7 @@ def _compiled(dll, nsyn, z_pre, z_post, seed, *, autapses=True, multapses=True,
         zq.ctypes.data_as(p(ctypes.c_double)), ctypes.c_uint64(seed), int(autapses),
         int(multapses), int(continuous), out.ctypes.data_as(p(ctypes.c_double)),
     )
-    return ns, out[0], out[1]
+    return ns, out[0], out[1], zp, zq
 
 
 def _state(seed):
@@ -63,18 +63,22 @@ def _oracle(nsyn, z_pre, z_post, rng):
                 for _ in range(int(c))]
     state = SynapseType(z_pre.copy(), z_post.copy(), synapses)
     out = nest_update(state, rng)
-    return out["deleted_pre"] + out["deleted_post"], out["created"], state
+    return (out["deleted_pre"] + out["deleted_post"], out["created"], state.z_pre.sum(),
+            state.z_post.sum())
 
 
 @pytest.mark.parametrize("state_seed", [1, 2, 3])
 def test_compiled_update_matches_oracle_in_distribution(engine, state_seed):
     nsyn, z_pre, z_post = _state(state_seed)
     draws = 300
-    compiled = np.array([_compiled(engine, nsyn, z_pre, z_post, seed)[1:]
-                         for seed in range(draws)])
+    compiled = []
+    for seed in range(draws):
+        _, deleted, created, zp, zq = _compiled(engine, nsyn, z_pre, z_post, seed)
+        compiled.append((deleted, created, zp.sum(), zq.sum()))
+    compiled = np.array(compiled)
     rng = np.random.default_rng(state_seed)
-    oracle = np.array([_oracle(nsyn, z_pre, z_post, rng)[:2] for _ in range(draws)])
-    for col, name in ((0, "deleted"), (1, "created")):
+    oracle = np.array([_oracle(nsyn, z_pre, z_post, rng) for _ in range(draws)])
+    for col, name in ((0, "deleted"), (1, "created"), (2, "z_pre after"), (3, "z_post after")):
         a, b = compiled[:, col], oracle[:, col]
         se = np.sqrt(a.var(ddof=1) / draws + b.var(ddof=1) / draws) + 1e-12
         assert abs(a.mean() - b.mean()) < 4 * se + 1e-9, (name, a.mean(), b.mean(), se)
@@ -84,20 +88,22 @@ def test_compiled_update_invariants(engine):
     nsyn, z_pre, z_post = _state(7)
     pre, post = np.divmod(np.arange(N * N), N)
     for seed in range(50):
-        after, deleted, created = _compiled(engine, nsyn, z_pre, z_post, seed)
+        after, deleted, created, zp, zq = _compiled(engine, nsyn, z_pre, z_post, seed)
         assert after.sum() == nsyn.sum() - deleted + created
         out_deg = np.bincount(pre, weights=after, minlength=N)
         in_deg = np.bincount(post, weights=after, minlength=N)
-        assert np.all(vacant(z_post, in_deg) >= 0)
+        assert np.all(vacant(zq, in_deg) >= 0)
         # all pairs are candidates: pairing stops when one side runs out
-        assert min(np.maximum(vacant(z_pre, out_deg), 0).sum(),
-                   vacant(z_post, in_deg).sum()) == 0
+        assert min(np.maximum(vacant(zp, out_deg), 0).sum(),
+                   vacant(zq, in_deg).sum()) == 0
+        # deletion only ever raises z (NEST's connect(-1)); growth is not run here
+        assert np.all(zp >= z_pre) and np.all(zq >= z_post)
 
 
 def test_compiled_update_respects_autapses_and_multapses(engine):
     nsyn = np.zeros(N * N, dtype=np.int32)
     z = np.full(N, 3.0)
-    after, _, created = _compiled(engine, nsyn, z, z, 0, autapses=False, multapses=False)
+    after, _, created, _, _ = _compiled(engine, nsyn, z, z, 0, autapses=False, multapses=False)
     pre, post = np.divmod(np.arange(N * N), N)
     assert created > 0 and np.all(after[pre == post] == 0) and after.max() == 1
 
@@ -114,3 +120,29 @@ def test_vacant_decay_compounds_over_a_compressed_update(engine, scale):
     vacant = np.floor(z) - conn
     expected = z - np.where(vacant > 0, vacant, 0) * (1 - 0.9**scale)
     assert np.allclose(out, expected, rtol=0, atol=1e-12)
+
+
+def test_deletion_raises_z_of_elements_left_over_connected(engine):
+    """Regression (late-phase drift against NEST): NEST's ``connect(-1)`` raises
+    ``z`` to ``connected + frac(z)`` while an element stays over-connected.
+
+    Neuron 0 has 5.3 boutons and 8 synapses onto neuron 1 (10.5 spines): its
+    deficit of 3 deletes three synapses; the first raises z to 7.3, so it ends
+    with 5 synapses and 2 vacancies, which pair again with neuron 1's spines
+    (freed by the same deletions) in the same update. Without the raise the
+    neuron would end with 5.3 boutons and 5 synapses.
+    """
+    nsyn = np.zeros(N * N, dtype=np.int32)
+    nsyn[0 * N + 1] = 8
+    z_pre = np.zeros(N)
+    z_pre[0] = 5.3
+    z_post = np.zeros(N)
+    z_post[1] = 10.5
+    after, deleted, created, zp, zq = _compiled(engine, nsyn, z_pre, z_post, 0)
+    assert deleted == 3 and created == 2
+    assert after[0 * N + 1] == 7
+    assert zp[0] == pytest.approx(7.3) and zq[1] == pytest.approx(10.5)
+    state = SynapseType(z_pre.copy(), z_post.copy(), [(0, 1)] * 8)
+    out = nest_update(state, np.random.default_rng(0))
+    assert (out["deleted_pre"], out["created"]) == (3, 2)
+    assert state.z_pre[0] == pytest.approx(7.3) and len(state.synapses) == 7

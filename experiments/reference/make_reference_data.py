@@ -49,6 +49,10 @@ VARIANTS = {
         "update_ms": 10000.0,
         "t_sim_s": 200.0,
         "record_ms": 1000.0,
+        # 13 seeds: the late phase (I cells above 50 Hz) spreads widely from seed
+        # to seed, and 5 seeds under-estimated it (3 of 8 further NEST seeds
+        # left the 5-seed envelope)
+        "seeds": list(range(1, 14)),
         "output": "nest_sp_shipped.npz",
         "description": "NEST 3.10 pynest example structural_plasticity.py as shipped "
                        "(update interval 10000 ms, 200 s)",
@@ -57,13 +61,13 @@ VARIANTS = {
         "update_ms": 1000.0,
         "t_sim_s": 400.0,
         "record_ms": 1000.0,
+        "seeds": [1, 2, 3, 4, 5],
         "output": "nest_sp_converging.npz",
         "description": "same network, structural update every 1000 ms, longer run; "
                        "both populations settle near their Ca set points",
     },
 }
 
-SEEDS = [1, 2, 3, 4, 5]
 TARGET_CA = {"e": 0.05, "i": 0.2}
 CONVERGENCE_WINDOW_S = 20.0  # average over the last 20 s ...
 CONVERGENCE_TOL = 0.10  # ... must be within 10 % of the set point
@@ -239,7 +243,8 @@ def main(argv=None):
     """
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--variant", choices=[*VARIANTS, "all"], default="all")
-    parser.add_argument("--seeds", type=int, nargs="+", default=SEEDS)
+    parser.add_argument("--seeds", type=int, nargs="+", default=None,
+                        help="seeds to run (default: each variant's own list)")
     parser.add_argument("--nest-python", default=sys.executable,
                         help="interpreter with nest-simulator installed (default: this one)")
     parser.add_argument("--work-dir", type=Path,
@@ -252,8 +257,9 @@ def main(argv=None):
     args.out_dir.mkdir(parents=True, exist_ok=True)
     variants = list(VARIANTS) if args.variant == "all" else [args.variant]
     for variant in variants:
-        files = [run_seed(variant, s, args.work_dir, args.nest_python) for s in args.seeds]
-        data = collect(variant, files, args.seeds)
+        seeds = args.seeds or VARIANTS[variant]["seeds"]
+        files = [run_seed(variant, s, args.work_dir, args.nest_python) for s in seeds]
+        data = collect(variant, files, seeds)
         out = args.out_dir / VARIANTS[variant]["output"]
         np.savez_compressed(out, **data)
         size = out.stat().st_size

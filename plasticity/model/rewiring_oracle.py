@@ -16,7 +16,11 @@ docs/notes/nest_structural_plasticity_semantics.md):
    ``floor(z)`` for non-continuous elements), and a deficit larger than the
    candidates is capped. Then the postsynaptic side (every incoming synapse
    a candidate), with counts recomputed after the presynaptic deletions. An
-   element freed here can be paired again in the same update.
+   element freed here can be paired again in the same update. Each deletion
+   frees one element on both sides, and an element that is still
+   over-connected afterwards has its ``z`` raised to ``connected +
+   frac(z)`` (:func:`release`), so deleting ``k >= 2`` synapses for a
+   deficit of ``k`` leaves ``k - 1`` vacancies.
 3. Creation: each neuron with ``n > 0`` is repeated ``n`` times in a vacant
    list, one list per side. The longer list is shuffled and cut to the
    length of the shorter one (on a tie the postsynaptic list is sampled),
@@ -38,7 +42,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ["SynapseType", "decay_vacant", "nest_update", "vacant"]
+__all__ = ["SynapseType", "decay_vacant", "delete_excess", "nest_update", "release", "vacant"]
 
 
 @dataclass
@@ -79,8 +83,11 @@ def vacant(z: np.ndarray, connected: np.ndarray) -> np.ndarray:
     return np.floor(np.asarray(z, dtype=float)).astype(int) - np.asarray(connected, dtype=int)
 
 
-def _delete(state: SynapseType, side: int, rng: np.random.Generator) -> int:
-    """Remove the excess synapses of every neuron on ``side`` (0 pre, 1 post)."""
+def delete_excess(state: SynapseType, side: int, rng: np.random.Generator) -> int:
+    """Remove the excess synapses of every neuron on ``side`` (0 pre, 1 post).
+
+    Returns the number of synapses removed. Step 2 of :func:`nest_update`.
+    """
     connected = state.connected_pre() if side == 0 else state.connected_post()
     z = state.z_pre if side == 0 else state.z_post
     excess = -vacant(z, connected)
@@ -91,8 +98,28 @@ def _delete(state: SynapseType, side: int, rng: np.random.Generator) -> int:
                 and (side == 1 or post_value[syn[1]] != 0.0)]
         pick = rng.choice(len(mine), size=min(int(excess[neuron]), len(mine)), replace=False)
         doomed.update(mine[i] for i in pick)
+    pre_conn, post_conn = state.connected_pre(), state.connected_post()
+    for k in sorted(doomed):
+        pre, post = state.synapses[k]
+        release(state.z_pre, pre_conn, pre)
+        release(state.z_post, post_conn, post)
     state.synapses = [syn for k, syn in enumerate(state.synapses) if k not in doomed]
     return len(doomed)
+
+
+def release(z: np.ndarray, connected: np.ndarray, neuron: int) -> None:
+    """One connected element of ``neuron`` freed, in place (NEST's ``connect(-1)``).
+
+    If the element is still over-connected afterwards (``connected >
+    floor(z)``), NEST raises ``z`` to ``connected + frac(z)``
+    (``SynapticElement::connect``, nest-simulator 3.10
+    synaptic_element.h). A neuron deleting ``k >= 2`` synapses for a
+    deficit of ``k`` therefore ends with ``k - 1`` vacant elements.
+    """
+    connected[neuron] -= 1
+    whole = np.floor(z[neuron])
+    if connected[neuron] > whole:
+        z[neuron] = connected[neuron] + (z[neuron] - whole)
 
 
 def _create(state: SynapseType, rng: np.random.Generator, *, autapses: bool,
@@ -128,8 +155,8 @@ def nest_update(state: SynapseType, rng: np.random.Generator, *, autapses: bool 
     dict
         ``deleted_pre``, ``deleted_post`` and ``created`` synapse counts.
     """
-    deleted_pre = _delete(state, 0, rng)
-    deleted_post = _delete(state, 1, rng)
+    deleted_pre = delete_excess(state, 0, rng)
+    deleted_post = delete_excess(state, 1, rng)
     created = _create(state, rng, autapses=autapses, multapses=multapses)
     return {"deleted_pre": deleted_pre, "deleted_post": deleted_post, "created": created}
 

@@ -111,16 +111,40 @@ inline void recount(Type& t) {
     }
 }
 
+// NEST's SynapticElement::connect(-1): one connected element fewer; if the
+// element is still over-connected (connected > floor(z)), z is raised to
+// connected + frac(z). So a neuron that loses k >= 2 synapses for a deficit
+// of k keeps only one element less than it had connected, and the rest are
+// vacancies that can be paired again in the same update (nest-simulator
+// 3.10 synaptic_element.h, called from SPManager::delete_synapse).
+inline void release(Element* e, int i) {
+    e->conn[i] -= 1;
+    const double whole = std::floor(e->z[i]);
+    if (e->conn[i] > whole) e->z[i] = e->conn[i] + (e->z[i] - whole);
+}
+
 inline void remove_one(Type& t, Pool* p, int32_t k) {
     (*p->nsyn)[k] -= 1;
-    t.pre[p->pre_side]->conn[(*p->pre)[k]] -= 1;
-    t.post[p->post_side]->conn[(*p->post)[k]] -= 1;
+    release(t.pre[p->pre_side], (*p->pre)[k]);
+    release(t.post[p->post_side], (*p->post)[k]);
     p->deleted += 1;
 }
 
 void update_type(Type& t, std::mt19937_64& gen) {
     typedef std::pair<Pool*, int32_t> Unit;
-    // 1. pre-side deletion: synapses onto targets whose element is nonzero
+    // 1. pre-side deletion: synapses onto targets whose element is nonzero.
+    // NEST lists the targets of every deficit neuron once, before deleting
+    // (ConnectionManager::get_targets), so eligibility is taken here, before
+    // release() raises any z.
+    std::vector<std::vector<char>> eligible(t.post.size());
+    for (size_t b = 0; b < t.post.size(); b++) {
+        const Element* tgt = t.post[b];
+        eligible[b].resize(tgt->n);
+        for (int j = 0; j < tgt->n; j++) {
+            const double value = tgt->continuous ? tgt->z[j] : std::floor(tgt->z[j]);
+            eligible[b][j] = value != 0.0;
+        }
+    }
     for (size_t a = 0; a < t.pre.size(); a++) {
         Element* e = t.pre[a];
         for (int i = 0; i < e->n; i++) {
@@ -129,12 +153,10 @@ void update_type(Type& t, std::mt19937_64& gen) {
             std::vector<Unit> units;
             for (Pool* p : t.pools) {
                 if (p->pre_side != (int)a) continue;
-                const Element* tgt = t.post[p->post_side];
+                const std::vector<char>& ok = eligible[p->post_side];
                 for (int32_t s = p->out_start[i]; s < p->out_start[i + 1]; s++) {
                     const int32_t k = p->out_index[s];
-                    const int32_t j = (*p->post)[k];
-                    const double value = tgt->continuous ? tgt->z[j] : std::floor(tgt->z[j]);
-                    if (value == 0.0) continue;
+                    if (!ok[(*p->post)[k]]) continue;
                     for (int32_t c = 0; c < (*p->nsyn)[k]; c++) units.push_back({p, k});
                 }
             }
