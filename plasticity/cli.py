@@ -34,6 +34,8 @@ examples:
   plasticity summary results/quickstart.h5
   plasticity pk configs/quickstart.yaml --set 'pharmacology.protocol={}' \\
       -o results/pk.png --csv results/pk.csv
+  plasticity sweep configs/dose_response.yaml -o results/dose_response --workers 2
+  plasticity status results/dose_response
 """
 
 _SET_HELP = (
@@ -154,6 +156,9 @@ def _parser() -> argparse.ArgumentParser:
                     f"'1 min'; at most {_PK_MAX_SAMPLES} samples)")
     pk.add_argument("-q", "--quiet", action="store_true",
                     help="print nothing (only write the files asked for)")
+    from .cli_sweep import add_parsers
+
+    add_parsers(sub, _SET_HELP)
     return parser
 
 
@@ -163,6 +168,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from .storage import open_result
 
     config = load_config(args.config, args.overrides)
+    if config.sweep is not None:
+        if not args.quiet:
+            print(f"note: {args.config} has a sweep section; 'run' simulates the base config "
+                  "only (use 'plasticity sweep' for the sweep)", file=sys.stderr)
+        config = config.model_copy(update={"sweep": None})
     path = run(config, args.output, progress=not args.quiet)
     if not args.quiet:
         result = open_result(path)
@@ -464,13 +474,11 @@ def _cmd_pk(args: argparse.Namespace) -> int:
     return 0
 
 
-_COMMANDS = {
-    "run": _cmd_run,
-    "validate": _cmd_validate,
-    "plot": _cmd_plot,
-    "summary": _cmd_summary,
-    "pk": _cmd_pk,
-}
+def _commands() -> dict:
+    from .cli_sweep import COMMANDS
+
+    return {"run": _cmd_run, "validate": _cmd_validate, "plot": _cmd_plot,
+            "summary": _cmd_summary, "pk": _cmd_pk, **COMMANDS}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -483,7 +491,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # error; our own errors are reported below.
     sys.excepthook = sys.__excepthook__
     try:
-        return _COMMANDS[args.command](args)
+        return _commands()[args.command](args)
     except (UserInputError, ResultFileError) as err:
         for line in str(err).splitlines():
             print(f"plasticity {args.command}: error: {line}", file=sys.stderr)

@@ -43,6 +43,7 @@ from .errors import ConfigError
 from .units import UnitParseError, format_quantity, parse_quantity
 
 __all__ = [
+    "set_value",
     "EXCITATORY_PATHWAYS",
     "INHIBITORY_PATHWAYS",
     "POPULATIONS",
@@ -200,6 +201,15 @@ class SimulationConfig(_Strict):
         description=(
             "Where compiled builds are cached; default $PLASTICITY_BUILD_DIR or "
             "~/.cache/plasticity/builds."
+        ),
+    )
+    cpu_target: str = Field(
+        "native", pattern=r"^[A-Za-z0-9_.+-]{1,40}$",
+        description=(
+            "Instruction set the program is compiled for (gcc -march): 'native' "
+            "(fastest; the build is then keyed on this CPU's flags) or a portable "
+            "target such as 'x86-64-v2' for a build cache shared by nodes of different "
+            "CPU generations."
         ),
     )
 
@@ -953,6 +963,11 @@ class Config(_Strict):
         default_factory=list, max_length=16,
         description="Extra external drive to groups of cells in time windows.",
     )
+    sweep: dict[str, Any] | None = Field(
+        None,
+        description="A parameter sweep over this config (plasticity.sweep): used by "
+                    "'plasticity sweep', ignored by 'plasticity run'.",
+    )
 
     @model_validator(mode="after")
     def _check_stimulation(self) -> Config:
@@ -1121,6 +1136,22 @@ def _parse_override(text: str) -> tuple[list[str], Any]:
     except yaml.YAMLError:
         value = raw
     return key.split("."), value
+
+
+def set_value(data: dict[str, Any], key: str, value: Any) -> None:
+    """Set the dotted ``key`` (``"network.n_exc"``) of a raw config mapping in place."""
+    path = key.split(".")
+    if any(not part for part in path):
+        raise ConfigError([f"{key!r}: expected a dotted key such as 'network.n_exc'"])
+    node = data
+    for i, part in enumerate(path[:-1]):
+        child = node.get(part)
+        if child is None:
+            child = node[part] = {}
+        if not isinstance(child, dict):
+            raise ConfigError([f"{key}: {'.'.join(path[: i + 1])} is a value, not a section"])
+        node = child
+    node[path[-1]] = value
 
 
 def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str, Any]:

@@ -18,7 +18,6 @@ file) are run by :func:`plasticity.experiment.run`.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import gc
 import hashlib
@@ -28,9 +27,9 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +41,7 @@ from brian2.devices.device import reset_device
 
 from . import __version__
 from .analysis import band_power_fraction, summarize_population
+from .builds import code_key, compiler_signature, ensure_build, scratch_root
 from .config import Config
 from .model.network import BuiltNetwork, build_network, structure_key, trace_length
 from .model.structural import STATE_FILE, engine_state, read_snapshots, write_state
@@ -224,18 +224,8 @@ double plasticity_progress(double t) {{
 # --------------------------------------------------------------------------- #
 # Device handling
 # --------------------------------------------------------------------------- #
-@contextlib.contextmanager
-def _locked(path: Path, exclusive: bool) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _select_standalone(threads: int) -> None:
+def _select_standalone(threads: int, cpu_target: str = "native") -> list[str]:
+    """Activate the standalone device; returns the compiler flags in use."""
     # Objects of an earlier build in this process must be gone, or Brian2
     # suffixes the new names ("exc_codeobject_1") and the code differs.
     gc.collect()
@@ -254,6 +244,13 @@ def _select_standalone(threads: int) -> None:
     link = list(b2.prefs.codegen.cpp.extra_link_args)
     if "-ffast-math" not in link:
         b2.prefs.codegen.cpp.extra_link_args = [*link, "-ffast-math"]
+    # -march=native (Brian2's default) makes programs that crash on older
+    # CPUs; a portable target lets nodes of a cluster share one build.
+    flags = [f for f in b2.prefs.codegen.cpp.extra_compile_args_gcc
+             if not f.startswith("-march=")]
+    flags.append(f"-march={cpu_target}")
+    b2.prefs.codegen.cpp.extra_compile_args_gcc = flags
+    return [*flags, *b2.prefs.codegen.cpp.extra_link_args]
 
 
 def _normalise_main_queue() -> None:
@@ -338,70 +335,89 @@ def _run_standalone(
 ) -> list[RunData]:
     """Build the network of ``configs[0]`` once and run every config on it.
 
-    With ``carry`` each run starts from the structural state the previous
-    one ended with (the first from ``initial_state``, if given).
+    The program is generated in node-local scratch and taken from (or
+    compiled into) the build cache, keyed on the generated code
+    (:mod:`plasticity.builds`). Each run reads its inputs from and writes its
+    outputs to its own scratch directory, so runs of one build may go on in
+    any number of processes at once. With ``carry`` each run starts from the
+    structural state the previous one ended with (the first from
+    ``initial_state``, if given).
     """
     config = configs[0]
     root = build_root(config)
-    key = build_key(config)
-    build_dir = root / key
-    lock = root / f"{key}.lock"
     out = []
-    with _locked(lock, exclusive=True):
+    work = Path(tempfile.mkdtemp(prefix="plasticity-", dir=scratch_root()))
+    try:
         t0 = time.perf_counter()
-        _select_standalone(config.simulation.threads)
-        try:
-            built = build_network(config)
-            built.network.add(_progress_operation(config.simulation.duration, config.simulation.dt))
-            built.network.run(config.simulation.duration, namespace={})
-            _normalise_main_queue()
-            b2.device.build(directory=str(build_dir), compile=True, run=False, with_output=False)
-            build_s = time.perf_counter() - t0
-            state = initial_state
-            for index, (point, trace) in enumerate(zip(configs, traces, strict=True)):
-                inputs = built.inputs_for(point, trace, growth_scales[index])
-                results_rel = f"results/{uuid.uuid4().hex}"
-                results_dir = build_dir / results_rel
-                if carry and state and built.engine is not None:
-                    results_dir.mkdir(parents=True, exist_ok=True)
-                    write_state(results_dir / STATE_FILE, built.engine.layout, state)
-                t1 = time.perf_counter()
-                static = build_dir / "static_arrays"
-                before = set(static.iterdir()) if static.is_dir() else set()
-                try:
-                    with progress.watch(results_dir / "progress.txt"):
-                        b2.device.run(
-                            directory=str(build_dir), results_directory=results_rel,
-                            with_output=False, run_args=inputs,
-                        )
-                    timings = {"build_s": build_s, "run_s": time.perf_counter() - t1}
-                    out.append(_collect(built, timings, str(build_dir), trace, results_dir))
-                    state = out[-1].final_state
-                finally:
-                    shutil.rmtree(results_dir, ignore_errors=True)
-                    _remove_run_inputs(static, before)
-                build_s = 0.0
-                if on_result is not None:
-                    on_result(index, out[-1])
-        finally:
-            b2.device.reinit()
-            reset_device()
+        flags = _select_standalone(config.simulation.threads, config.simulation.cpu_target)
+        built = build_network(config)
+        built.network.add(_progress_operation(config.simulation.duration, config.simulation.dt))
+        built.network.run(config.simulation.duration, namespace={})
+        _normalise_main_queue()
+        generated = work / "build"
+        b2.device.build(directory=str(generated), compile=False, run=False, with_output=False)
+        key = code_key(generated, {**compiler_signature(flags), "brian2": b2.__version__,
+                                   "model_source": _model_source_hash()})
+        build_dir, _ = ensure_build(generated, root, key, _compile)
+        build_s = time.perf_counter() - t0
+        state = initial_state
+        for index, (point, trace) in enumerate(zip(configs, traces, strict=True)):
+            results_dir = work / f"run{index}"
+            results_dir.mkdir()
+            if carry and state and built.engine is not None:
+                write_state(results_dir / STATE_FILE, built.engine.layout, state)
+            args = _command_line(built.inputs_for(point, trace, growth_scales[index]),
+                                 results_dir)
+            t1 = time.perf_counter()
+            try:
+                with progress.watch(results_dir / "progress.txt"):
+                    b2.device.run(
+                        directory=str(build_dir),
+                        results_directory=os.path.relpath(results_dir, build_dir),
+                        with_output=False, run_args=args,
+                    )
+                timings = {"build_s": build_s, "run_s": time.perf_counter() - t1}
+                out.append(_collect(built, timings, str(build_dir), trace, results_dir))
+                state = out[-1].final_state
+            finally:
+                shutil.rmtree(results_dir, ignore_errors=True)
+            build_s = 0.0
+            if on_result is not None:
+                on_result(index, out[-1])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        b2.device.reinit()
+        reset_device()
     return out
 
 
-def _remove_run_inputs(static: Path, before: set[Path]) -> None:
-    """Delete the array inputs Brian2 wrote for one run (``init_*.dat`` and locks).
+def _compile(directory: Path) -> None:
+    from brian2.codegen.cpp_prefs import get_compiler_and_args
 
-    Brian2 writes every array passed in ``run_args`` (here the drug trace)
-    to a new file in the build's ``static_arrays``; without this, a long
-    experiment or sweep would leave one file per run in the shared build.
-    The build lock is held exclusively, so no other run can be using them.
+    compiler, _ = get_compiler_and_args()
+    b2.device.compile_source(str(directory), compiler, False, False)
+
+
+def _command_line(inputs: dict, results_dir: Path) -> list[str]:
+    """Brian2 ``run_args`` as command-line items, arrays written to ``results_dir``.
+
+    Brian2 would write array inputs into the build's ``static_arrays``
+    (shared by every run of the build, and on a shared filesystem); here
+    they go to the run's own directory and are passed by absolute path.
     """
-    if not static.is_dir():
-        return
-    for path in set(static.iterdir()) - before:
-        if path.name.startswith("init_"):
-            path.unlink(missing_ok=True)
+    device = b2.get_device()
+    items = []
+    for key, value in inputs.items():
+        if isinstance(key, b2.TimedArray):
+            name, text, file_name, array = device._prepare_timed_array_run_arg(key, value)
+        else:
+            name, text, file_name, array = device._prepare_variableview_run_arg(key, value)
+        if file_name:
+            path = results_dir / file_name
+            array.tofile(path)
+            text = str(path)
+        items.append(f"{name}={text}")
+    return items
 
 
 def _run_runtime(config: Config, progress: _Progress, trace: np.ndarray) -> RunData:
@@ -630,7 +646,7 @@ def _provenance(config: Config, data: RunData, wall_s: float, started: str) -> d
         "codegen_target": "cpp_standalone" if config.simulation.device == "cpp_standalone"
         else "cython",
         "threads": int(config.simulation.threads),
-        "build_key": build_key(config) if config.simulation.device == "cpp_standalone" else "",
+        "build_key": Path(data.build_dir).name if data.build_dir else "",
         "build_dir": data.build_dir or "",
         "build_s": float(data.timings.get("build_s", 0.0)),
         "run_s": float(data.timings.get("run_s", 0.0)),

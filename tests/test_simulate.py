@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import h5py
 import numpy as np
 import pytest
@@ -123,13 +125,15 @@ def test_same_seed_gives_identical_spikes_and_seed_matters():
 def test_parameters_are_runtime_inputs_no_recompile():
     """Changing values (not structure) reuses the compiled program unchanged."""
     base = small_config()
-    simulate(base)
-    binary = build_root(base) / build_key(base) / "main"
+    first = simulate(base)
+    binary = Path(first.build_dir) / "main"
+    assert binary.parent.parent == build_root(base)
     mtime = binary.stat().st_mtime_ns
     other = small_config("synapses.exc_to_pv.g_ampa=0.7 nS", "seed=11",
                          "pharmacology.ketamine_uM=5", "network.external.exc.rate=4 Hz")
     assert build_key(other) == build_key(base)
     data = simulate(other)
+    assert data.build_dir == first.build_dir
     assert binary.stat().st_mtime_ns == mtime
     assert data.sizes == {"exc": 80, "pv": 16, "sst": 8}
 

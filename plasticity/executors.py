@@ -1,0 +1,340 @@
+"""Where sweep points run: local processes, a Slurm job array, or a Dask cluster.
+
+Every executor runs the same entry point, ``python -m plasticity
+sweep-worker DIR ...`` (:func:`plasticity.sweeprun.run_points`), each chunk
+of points in its own process: a Brian2 device is global to a process, and a
+process of its own keeps a crash of one chunk away from the others. Chunks
+hold points of one build, so each chunk compiles at most once (and only the
+first chunk of a build anywhere compiles, :mod:`plasticity.builds`).
+
+- ``local``: ``--workers`` processes on this machine, a progress bar fed by
+  the points' status log.
+- ``slurm``: one ``sbatch --array`` job (throttled with ``%``, chunked
+  within the cluster's ``MaxArraySize``) and a collect job that depends on
+  it. Completion is read from the points' files, never from ``sacct``.
+- ``dask``: chunks submitted to a Dask cluster (a LocalCluster, an address,
+  or a dask-jobqueue cluster for PBS, SGE, LSF or Slurm sites).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shlex
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from .errors import UserInputError
+from .sweepdir import log_event, point_states, read_manifest
+
+__all__ = ["chunk_points", "run_dask", "run_local", "slurm_scripts", "submit_slurm",
+           "worker_command"]
+
+
+def chunk_points(points: list[dict[str, Any]], n_chunks: int, max_size: int = 0,
+                 ) -> list[list[str]]:
+    """Split points into chunks of one build each, about ``n_chunks`` in all.
+
+    ``max_size`` (if > 0) caps the points per chunk. Order within a build is
+    the manifest's, so chunking is deterministic.
+    """
+    by_build: dict[str, list[str]] = {}
+    for p in sorted(points, key=lambda p: p["index"]):
+        by_build.setdefault(p["build"], []).append(p["id"])
+    total = sum(len(v) for v in by_build.values())
+    if total == 0:
+        return []
+    size = max(1, math.ceil(total / max(1, n_chunks)))
+    if max_size > 0:
+        size = min(size, max_size)
+    chunks = []
+    for ids in by_build.values():
+        for start in range(0, len(ids), size):
+            chunks.append(ids[start:start + size])
+    return chunks
+
+
+def worker_command(directory: Path, ids: list[str] | None = None, *, chunks_file: Path | None
+                   = None, task: str | None = None) -> list[str]:
+    """The command that runs a chunk: by ids, or task ``task`` of a chunks file."""
+    cmd = [sys.executable, "-m", "plasticity", "sweep-worker", str(directory)]
+    if ids is not None:
+        cmd += ["--ids", ",".join(ids)]
+    else:
+        cmd += ["--chunks", str(chunks_file), "--task", str(task)]
+    return cmd
+
+
+def _environment() -> dict[str, str]:
+    env = dict(os.environ)
+    env.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
+    return env
+
+
+class _Monitor:
+    """A progress bar over the points of one run, fed by the status log."""
+
+    def __init__(self, directory: Path, ids: list[str], quiet: bool):
+        self.directory, self.ids, self.quiet = directory, set(ids), quiet
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+
+    def counts(self) -> tuple[int, int]:
+        states = point_states(self.directory)
+        done = sum(1 for pid in self.ids if states[pid][0] == "done")
+        failed = sum(1 for pid in self.ids if states[pid][0] == "failed")
+        return done, failed
+
+    def _loop(self) -> None:
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(self.ids), unit="point", desc="sweep", file=sys.stderr,
+                   dynamic_ncols=True)
+        try:
+            while True:
+                done, failed = self.counts()
+                bar.update(done + failed - bar.n)
+                bar.set_postfix(done=done, failed=failed, refresh=False)
+                if self.stop.wait(0.5):
+                    done, failed = self.counts()
+                    bar.update(done + failed - bar.n)
+                    bar.set_postfix(done=done, failed=failed)
+                    break
+        finally:
+            bar.close()
+
+    def __enter__(self) -> _Monitor:
+        if not self.quiet:
+            self.thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop.set()
+        if not self.quiet:
+            self.thread.join()
+
+
+def _run_chunk(directory: Path, ids: list[str]) -> int:
+    """Run one chunk in its own process; record points a crashed worker left behind."""
+    log = Path(directory) / "logs" / f"worker-{ids[0]}-{os.getpid()}-{time.time_ns()}.log"
+    with open(log, "w") as out:
+        rc = subprocess.run(worker_command(directory, ids), stdout=out, stderr=subprocess.STDOUT,
+                            env=_environment(), check=False).returncode
+    if rc != 0:
+        states = point_states(directory)
+        for pid in ids:
+            state, event = states[pid]
+            if state in ("missing", "running") and event.get("event") == "started":
+                log_event(directory, pid, "failed",
+                          error=f"worker process exited with code {rc} while running it "
+                                f"(log: {log.relative_to(directory)})")
+    return rc
+
+
+def run_local(directory: Path, chunks: list[list[str]], workers: int, quiet: bool = False,
+              ) -> dict[str, int]:
+    """Run ``chunks`` on this machine, ``workers`` processes at a time."""
+    ids = [pid for chunk in chunks for pid in chunk]
+    with _Monitor(directory, ids, quiet), ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(lambda chunk: _run_chunk(directory, chunk), chunks))
+    return _tally(directory, ids)
+
+
+def _tally(directory: Path, ids: list[str]) -> dict[str, int]:
+    states = point_states(directory)
+    out = {"done": 0, "failed": 0, "running": 0, "missing": 0}
+    for pid in ids:
+        out[states[pid][0]] += 1
+    return out
+
+
+def run_dask(directory: Path, chunks: list[list[str]], *, workers: int, scheduler: str | None,
+             jobqueue: dict[str, Any] | None, quiet: bool = False) -> dict[str, int]:
+    """Run ``chunks`` on a Dask cluster; each chunk runs in a subprocess of a worker.
+
+    ``scheduler`` is the address of a running scheduler; else ``jobqueue``
+    (``system``: slurm, pbs, sge, lsf, plus the dask-jobqueue cluster's
+    keyword arguments and ``jobs``) starts a batch-system cluster; else a
+    LocalCluster with ``workers`` single-threaded worker processes.
+    """
+    from dask.distributed import Client, LocalCluster
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    elif jobqueue:
+        import dask_jobqueue
+
+        settings = dict(jobqueue)
+        system = str(settings.pop("system", "slurm")).lower()
+        jobs = int(settings.pop("jobs", workers))
+        classes = {"slurm": "SLURMCluster", "pbs": "PBSCluster", "sge": "SGECluster",
+                   "lsf": "LSFCluster"}
+        if system not in classes:
+            raise UserInputError(f"sweep.executor.dask.jobqueue.system: {system!r} is not one "
+                                 f"of {', '.join(classes)}")
+        cluster = getattr(dask_jobqueue, classes[system])(**settings)
+        cluster.scale(jobs=jobs)
+        client = Client(cluster)
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                               dashboard_address=None)
+        client = Client(cluster)
+    ids = [pid for chunk in chunks for pid in chunk]
+    try:
+        with _Monitor(directory, ids, quiet):
+            futures = client.map(_run_chunk, [directory] * len(chunks), chunks, pure=False)
+            client.gather(futures, errors="skip")
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    return _tally(directory, ids)
+
+
+# --------------------------------------------------------------------------- #
+# Slurm
+# --------------------------------------------------------------------------- #
+def max_array_size(default: int = 1001) -> int:
+    """The cluster's ``MaxArraySize`` (``scontrol show config``), else Slurm's default."""
+    try:
+        out = subprocess.run(["scontrol", "show", "config"], capture_output=True, text=True,
+                             timeout=30, check=False).stdout
+    except (OSError, subprocess.SubprocessError):
+        return default
+    for line in out.splitlines():
+        if line.strip().startswith("MaxArraySize"):
+            try:
+                return int(line.split("=", 1)[1].strip())
+            except ValueError:
+                return default
+    return default
+
+
+def slurm_scripts(directory: Path, n_tasks: int, chunks_file: Path, settings: dict[str, Any],
+                  ) -> tuple[str, str]:
+    """The array job script and the collect job script.
+
+    ``settings``: ``partition``, ``time``, ``memory``, ``cpus``, ``throttle``,
+    ``signal_s`` (warning before the time limit, default 120), ``extra``
+    (more ``#SBATCH`` lines).
+    """
+    directory = Path(directory).resolve()
+    logs = directory / "logs"
+    python = shlex.quote(sys.executable)
+    throttle = settings.get("throttle")
+    array = f"0-{n_tasks - 1}" + (f"%{int(throttle)}" if throttle else "")
+    lines = ["#!/bin/bash", f"#SBATCH --job-name=plasticity-{directory.name}",
+             f"#SBATCH --array={array}", f"#SBATCH --output={logs}/slurm-%A_%a.out",
+             f"#SBATCH --signal=B:USR1@{int(settings.get('signal_s', 120))}"]
+    for key, flag in (("partition", "--partition"), ("time", "--time"), ("memory", "--mem"),
+                      ("cpus", "--cpus-per-task")):
+        if settings.get(key):
+            lines.append(f"#SBATCH {flag}={settings[key]}")
+    lines += [f"#SBATCH {extra}" for extra in settings.get("extra", [])]
+    worker = " ".join(shlex.quote(c) for c in worker_command(
+        directory, chunks_file=chunks_file, task="$SLURM_ARRAY_TASK_ID")).replace(
+        "'$SLURM_ARRAY_TASK_ID'", '"$SLURM_ARRAY_TASK_ID"')
+    lines += [
+        "# HDF5 file locks fail on some parallel filesystems; files are written atomically",
+        "export HDF5_USE_FILE_LOCKING=FALSE",
+        "# the warning signal before the time limit goes to the batch shell (B:); pass it",
+        "# on so the worker stops after its current point",
+        f"{worker} &",
+        "WORKER=$!",
+        "trap 'kill -USR1 $WORKER 2>/dev/null' USR1 TERM",
+        "wait $WORKER",
+        "STATUS=$?",
+        "# wait again if a signal interrupted the first wait",
+        "if kill -0 $WORKER 2>/dev/null; then wait $WORKER; STATUS=$?; fi",
+        "exit $STATUS",
+    ]
+    collect = ["#!/bin/bash", f"#SBATCH --job-name=plasticity-collect-{directory.name}",
+               f"#SBATCH --output={logs}/slurm-collect-%j.out", "#SBATCH --time=00:30:00"]
+    if settings.get("partition"):
+        collect.append(f"#SBATCH --partition={settings['partition']}")
+    collect += ["export HDF5_USE_FILE_LOCKING=FALSE",
+                f"{python} -m plasticity collect {shlex.quote(str(directory))}"]
+    return "\n".join(lines) + "\n", "\n".join(collect) + "\n"
+
+
+def submit_slurm(directory: Path, chunks: list[list[str]], settings: dict[str, Any], *,
+                 print_only: bool = False, echo: Callable[[str], None] = print,
+                 ) -> tuple[str, str] | None:
+    """Submit the array job and its dependent collect job; returns their job ids."""
+    import json
+
+    directory = Path(directory).resolve()
+    limit = max_array_size() - 1
+    if len(chunks) > limit:  # merge neighbouring chunks of the same build
+        per = math.ceil(len(chunks) / limit)
+        merged: list[list[str]] = []
+        for start in range(0, len(chunks), per):
+            merged.append([pid for c in chunks[start:start + per] for pid in c])
+        chunks = merged
+    slurm_dir = directory / "slurm"
+    slurm_dir.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y%m%dT%H%M%S")
+    chunks_file = slurm_dir / f"chunks-{stamp}.json"
+    array_script, collect_script = slurm_scripts(directory, len(chunks), chunks_file, settings)
+    if print_only:
+        echo(f"# chunks file {chunks_file} ({len(chunks)} array tasks)")
+        echo(array_script)
+        echo("# collect job, submitted with --dependency=afterany:<array job id>")
+        echo(collect_script)
+        return None
+    chunks_file.write_text(json.dumps(chunks) + "\n")
+    array_path = slurm_dir / f"array-{stamp}.sh"
+    collect_path = slurm_dir / f"collect-{stamp}.sh"
+    array_path.write_text(array_script)
+    collect_path.write_text(collect_script)
+    job = _sbatch([str(array_path)])
+    collect_job = _sbatch([f"--dependency=afterany:{job}", str(collect_path)])
+    return job, collect_job
+
+
+def _sbatch(args: list[str]) -> str:
+    try:
+        proc = subprocess.run(["sbatch", "--parsable", *args], capture_output=True, text=True,
+                              timeout=120, check=False)
+    except FileNotFoundError:
+        raise UserInputError("--executor slurm: 'sbatch' was not found on this machine "
+                             "(use --print-script to see the job script)") from None
+    if proc.returncode != 0:
+        raise UserInputError(f"sbatch failed: {proc.stderr.strip() or proc.stdout.strip()}")
+    return proc.stdout.strip().split(";")[0]
+
+
+def wait_for_jobs(job_ids: list[str], poll_s: float = 2.0, timeout_s: float | None = None,
+                  ) -> None:
+    """Wait until none of ``job_ids`` is queued or running (``squeue``; no accounting needed)."""
+    start = time.monotonic()
+    while True:
+        out = subprocess.run(["squeue", "-h", "-o", "%i", "-j", ",".join(job_ids)],
+                             capture_output=True, text=True, check=False).stdout
+        if not out.strip():
+            return
+        if timeout_s is not None and time.monotonic() - start > timeout_s:
+            raise TimeoutError(f"Slurm jobs {', '.join(job_ids)} still queued or running")
+        time.sleep(poll_s)
+
+
+def read_chunk(chunks_file: Path, task: int) -> list[str]:
+    """The ids of array task ``task``."""
+    import json
+
+    chunks = json.loads(Path(chunks_file).read_text())
+    if not 0 <= task < len(chunks):
+        raise UserInputError(f"--task {task}: the chunks file has tasks 0 to {len(chunks) - 1}")
+    return list(chunks[task])
+
+
+def manifest_points(directory: Path) -> list[dict[str, Any]]:
+    """The manifest's points (convenience for the CLI)."""
+    return read_manifest(directory)["points"]

@@ -1,0 +1,83 @@
+"""Run sweep points: the entry point every executor calls, one process per chunk.
+
+A worker runs a list of points one after the other. Points of one network
+structure share one compiled program (the build cache), so a chunk of
+replicates compiles at most once. For every point it logs ``started``, runs
+the experiment into ``points/<id>.h5`` (written atomically) and logs
+``done`` or ``failed`` with the traceback; a failed point never stops the
+others. A point whose file already exists is skipped, so nothing finished
+is ever run twice.
+
+SIGUSR1 or SIGTERM (Slurm sends one before the time limit with
+``--signal=B:USR1@120``) make the worker stop after the current point and
+log the points it did not start as ``interrupted``; they are run again by
+``plasticity sweep --resume``.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+from .sweep import point_config
+from .sweepdir import log_event, point_done, point_path, read_manifest
+
+__all__ = ["run_points"]
+
+
+class _Stop:
+    requested = False
+
+    def __call__(self, signum: int, frame: Any) -> None:  # noqa: ARG002 - signal API
+        self.requested = True
+
+
+def run_points(directory: Path, ids: list[str], *, quiet: bool = True) -> tuple[int, int]:
+    """Run the points ``ids`` of the sweep in ``directory``.
+
+    Returns
+    -------
+    (int, int)
+        Points done (including those found done) and points failed.
+    """
+    from .experiment import run
+
+    directory = Path(directory)
+    manifest = read_manifest(directory)
+    by_id = {p["id"]: p for p in manifest["points"]}
+    unknown = [pid for pid in ids if pid not in by_id]
+    if unknown:
+        raise KeyError(f"not points of this sweep: {', '.join(unknown[:5])}")
+    stop = _Stop()
+    for sig in (signal.SIGUSR1, signal.SIGTERM):
+        signal.signal(sig, stop)
+    # points of one build together: its program is generated once per run of it
+    order = sorted(ids, key=lambda pid: (by_id[pid]["build"], by_id[pid]["index"]))
+    done = failed = 0
+    for k, pid in enumerate(order):
+        if stop.requested:
+            for rest in order[k:]:
+                if not point_done(point_path(directory, rest)):
+                    log_event(directory, rest, "interrupted")
+            break
+        path = point_path(directory, pid)
+        if point_done(path):
+            done += 1
+            continue
+        point = by_id[pid]
+        log_event(directory, pid, "started")
+        t0 = time.perf_counter()
+        try:
+            config = point_config(manifest["base"], point["params"], point["seed"])
+            run(config, path, progress=not quiet)
+        except Exception as err:  # noqa: BLE001 - every failure is recorded, none stops us
+            failed += 1
+            log_event(directory, pid, "failed", error=f"{type(err).__name__}: {err}",
+                      traceback=traceback.format_exc(), wall_s=time.perf_counter() - t0)
+            continue
+        done += 1
+        log_event(directory, pid, "done", wall_s=round(time.perf_counter() - t0, 3))
+    return done, failed
