@@ -49,13 +49,18 @@ def sp_run(tmp_path_factory):
         before = b2.StateMonitor(exc, ["z_axon", "z_den_exc"], record=True,
                                  dt=config.structural.update_interval, when="synapses", order=5,
                                  name="test_z_before")
-        built.network.add(before)
+        after = b2.StateMonitor(exc, ["z_axon", "z_den_exc"], record=True,
+                                dt=config.structural.update_interval, when="synapses",
+                                order=15, name="test_z_after")
+        built.network.add(before, after)
         built.network.run(config.simulation.duration, namespace={})
         directory = tmp_path_factory.mktemp("sp")
         b2.device.build(directory=str(directory), compile=True, run=True,
                         with_output=False, run_args=built.inputs)
         data = _collect(built, {}, None, np.zeros(1), directory / "results")
-        z_before = {"axon": np.array(before.z_axon).T, "den": np.array(before.z_den_exc).T}
+        z_before = {"axon": np.array(before.z_axon).T, "den": np.array(before.z_den_exc).T,
+                    "axon_after": np.array(after.z_axon).T,
+                    "den_after": np.array(after.z_den_exc).T}
     return config, data, z_before
 
 
@@ -90,10 +95,10 @@ def test_no_element_over_connected_and_creation_exhausts_one_side(sp_run):
     # (the first update, at t = 0, first sets z = z0 + connected: start at the second)
     for k in range(1, len(edges)):
         out_deg, in_deg = _connected(edges[k], 80)
-        # z right after the update: z before it (growth to the update is included),
-        # and vacant decay only lowers z where elements were free
-        vac_axon = np.floor(z_before["axon"][k]) - out_deg
-        vac_den = np.floor(z_before["den"][k]) - in_deg
+        # z right after the update: deletion may raise it (NEST's connect(-1)) and
+        # vacant decay lowers it only where elements stayed free
+        vac_axon = np.floor(z_before["axon_after"][k]) - out_deg
+        vac_den = np.floor(z_before["den_after"][k]) - in_deg
         assert np.all(vac_den >= 0), k  # post side: every incoming synapse is a candidate
         # pre side: NEST only deletes onto targets that have elements, so an
         # excess may remain only where every remaining synapse targets a cell

@@ -9,6 +9,8 @@ from plasticity.config import ConfigError
 from plasticity.executors import chunk_points, slurm_scripts
 from plasticity.sweep import Range, expand, parse_sweep
 
+pytestmark = pytest.mark.smoke
+
 BASE = {"name": "t", "network": {"n_exc": 80, "n_pv": 16, "n_sst": 8},
         "simulation": {"duration": "300 ms", "warmup": "50 ms"}}
 
