@@ -84,12 +84,30 @@ class _Monitor:
         self.directory, self.ids, self.quiet = directory, set(ids), quiet
         self.stop = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
+        log = Path(directory) / "status.jsonl"
+        self.offset = log.stat().st_size if log.exists() else 0  # only events of this run
+        self.last: dict[str, str] = {}
 
     def counts(self) -> tuple[int, int]:
-        states = point_states(self.directory)
-        done = sum(1 for pid in self.ids if states[pid][0] == "done")
-        failed = sum(1 for pid in self.ids if states[pid][0] == "failed")
-        return done, failed
+        """Points done and failed, from the log lines added since the last call."""
+        import json
+
+        log = Path(self.directory) / "status.jsonl"
+        if log.exists():
+            with open(log, "rb") as handle:
+                handle.seek(self.offset)
+                chunk = handle.read()
+            complete = chunk[:chunk.rfind(b"\n") + 1]
+            self.offset += len(complete)
+            for line in complete.splitlines():
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue
+                if event.get("id") in self.ids:
+                    self.last[event["id"]] = event.get("event", "")
+        events = list(self.last.values())
+        return events.count("done"), events.count("failed")
 
     def _loop(self) -> None:
         from tqdm import tqdm

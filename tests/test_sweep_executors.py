@@ -67,6 +67,13 @@ def test_local_sweep_writes_every_point_and_the_index(grid_sweep):
         assert list(f["table/state"].asstr()[:]) == ["done"] * 4
         assert set(f["files"]) == {p["id"] for p in manifest["points"]}
         assert f["files"][manifest["points"][0]["id"]]["summary/exc_rate_hz"][()] >= 0
+    # compile once: every point (other doses, other seeds) ran the same program
+    keys = set()
+    for p in manifest["points"]:
+        with h5py.File(grid_sweep / "points" / f"{p['id']}.h5", "r") as f:
+            keys.add(f["provenance"].attrs["build_key"])
+            assert int(f["provenance"].attrs["seed"]) == p["seed"]
+    assert len(keys) == 1
 
 
 def test_load_sweep_gives_a_dataset_over_the_grid(grid_sweep):
@@ -129,6 +136,10 @@ def test_failed_point_is_recorded_and_never_stops_the_others(tmp_path):
     table = load_sweep(out)  # not a grid: a tidy table
     assert list(table["state"]).count("failed") == 1
     assert np.isnan(table.loc[table["state"] == "failed", "exc_rate_hz"]).all()
+    assert "spikes" not in table
+    with_spikes = load_sweep(out, spikes=True)
+    done = with_spikes[with_spikes["state"] == "done"]
+    assert all(len(s["exc"][1]) > 0 for s in done["spikes"])
 
 
 def test_bad_sweep_is_a_one_line_error_without_traceback(tmp_path):
@@ -182,6 +193,17 @@ def test_dask_local_cluster_runs_a_sweep(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert all(s == "done" for s, _ in point_states(tmp_path / "out").values())
     assert (tmp_path / "out" / "index.h5").exists()
+
+
+def test_dask_runs_on_a_running_scheduler_by_address(tmp_path):
+    distributed = pytest.importorskip("dask.distributed")
+    config = write_config(tmp_path / "addr.yaml", {"points": [{"pharmacology.ketamine_uM": 4}]})
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        proc = plasticity_cli("sweep", config, "-o", tmp_path / "out", "--executor", "dask",
+                              "--scheduler", cluster.scheduler_address, "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert [s for s, _ in point_states(tmp_path / "out").values()] == ["done"]
 
 
 # --------------------------------------------------------------------------- #
