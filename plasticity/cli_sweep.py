@@ -158,8 +158,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
               + (f", {running} running elsewhere" if running else "")
               + f"; {n_builds} build(s)")
     if not todo:
-        if args.executor != "slurm":
-            build_index(directory)
+        build_index(directory)
         return 0
     settings = dict(spec.executor.get(args.executor, {}))
     workers = args.workers or int(settings.pop("workers", 0)) or os.cpu_count() or 1
@@ -167,7 +166,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         chunks = executors.chunk_points(todo, workers * 2, max_size=8)
         counts = executors.run_local(directory, chunks, workers, quiet=args.quiet)
     elif args.executor == "dask":
-        chunks = executors.chunk_points(todo, workers * 2, max_size=8)
+        # one point per task and subprocess: Dask balances them over its workers
+        chunks = executors.chunk_points(todo, len(todo), max_size=1)
         counts = executors.run_dask(directory, chunks, workers=workers,
                                     scheduler=args.scheduler or settings.get("scheduler"),
                                     jobqueue=settings.get("jobqueue"), quiet=args.quiet)

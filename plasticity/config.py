@@ -1139,19 +1139,34 @@ def _parse_override(text: str) -> tuple[list[str], Any]:
 
 
 def set_value(data: dict[str, Any], key: str, value: Any) -> None:
-    """Set the dotted ``key`` (``"network.n_exc"``) of a raw config mapping in place."""
+    """Set the dotted ``key`` of a raw config mapping in place.
+
+    ``"network.n_exc"`` names a value in a section; a number names an item
+    of a list, e.g. ``"stimulation.0.rate_factor"``.
+    """
     path = key.split(".")
     if any(not part for part in path):
         raise ConfigError([f"{key!r}: expected a dotted key such as 'network.n_exc'"])
-    node = data
-    for i, part in enumerate(path[:-1]):
-        child = node.get(part)
-        if child is None:
-            child = node[part] = {}
-        if not isinstance(child, dict):
-            raise ConfigError([f"{key}: {'.'.join(path[: i + 1])} is a value, not a section"])
-        node = child
-    node[path[-1]] = value
+    node: Any = data
+    for i, part in enumerate(path):
+        last = i == len(path) - 1
+        if isinstance(node, list):
+            if not part.isdigit() or int(part) >= len(node):
+                raise ConfigError([f"{key}: {'.'.join(path[:i]) or 'the config'} is a list of "
+                                   f"{len(node)} items; {part!r} is not an index of it"])
+            if last:
+                node[int(part)] = value
+                return
+            node = node[int(part)]
+            continue
+        if not isinstance(node, dict):
+            raise ConfigError([f"{key}: {'.'.join(path[:i])} is a value, not a section"])
+        if last:
+            node[part] = value
+            return
+        if node.get(part) is None:
+            node[part] = {}
+        node = node[part]
 
 
 def apply_overrides(data: dict[str, Any], overrides: Iterable[str]) -> dict[str, Any]:

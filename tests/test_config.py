@@ -99,6 +99,7 @@ def test_dump_config_writes_every_section():
         "timeline",
         "structural",
         "stimulation",
+        "sweep",
     }
     assert data["simulation"]["warmup"] == "200 ms"
 

@@ -124,3 +124,15 @@ def test_slurm_script_has_throttle_signal_resources_and_file_locking_off(tmp_pat
     assert "export HDF5_USE_FILE_LOCKING=FALSE" in array
     assert '--task "$SLURM_ARRAY_TASK_ID"' in array
     assert "plasticity collect" in collect
+
+
+def test_list_items_are_sweepable_by_index():
+    base = {**BASE, "stimulation": [{"population": "exc", "fraction": 0.2, "start": "100 ms",
+                                     "stop": "200 ms", "rate_factor": 2.0}]}
+    plan = plan_of({"grid": {"stimulation.0.rate_factor": [1.5, 3.0]}}, base)
+    from plasticity.sweep import point_config
+
+    configs = [point_config(base, p.params, p.seed) for p in plan.points]
+    assert [c.stimulation[0].rate_factor for c in configs] == [1.5, 3.0]
+    with pytest.raises(ConfigError, match="not an index"):
+        plan_of({"grid": {"stimulation.4.rate_factor": [1.5]}}, base)
