@@ -4,7 +4,14 @@
 # accounting, no cgroups) and starts the daemons. Idempotent: returns at once
 # when a node is already idle. Facts behind it: ../shared/reference/ecosystem.md 1.
 set -euo pipefail
-if sinfo -h -o '%T' 2>/dev/null | grep -qx idle; then exit 0; fi
+# Up means the node takes jobs. (No `sinfo | grep -q` here: under pipefail
+# grep's early exit makes sinfo die of SIGPIPE and the test fail at random.)
+node_up() {
+  local state
+  state=$(sinfo -h -o '%T' 2>/dev/null || true)
+  case "$state" in idle*|mixed*|allocated*|completing*) return 0 ;; *) return 1 ;; esac
+}
+if node_up; then exit 0; fi
 if [ "$(id -u)" != 0 ]; then echo "needs root to install and start Slurm" >&2; exit 1; fi
 export DEBIAN_FRONTEND=noninteractive
 command -v slurmctld >/dev/null || {
@@ -45,7 +52,7 @@ pgrep -x munged >/dev/null || runuser -u munge -- /usr/sbin/munged
 pgrep -x slurmctld >/dev/null || slurmctld
 pgrep -x slurmd >/dev/null || slurmd -N localhost
 for _ in $(seq 1 60); do
-  sinfo -h -o '%T' 2>/dev/null | grep -qx idle && exit 0
+  node_up && exit 0
   sleep 0.5
 done
 echo "slurm node never became idle" >&2

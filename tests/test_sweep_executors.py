@@ -247,3 +247,20 @@ def test_slurm_array_job_runs_every_point_and_collects(slurm, tmp_path):
     hosts = {e.get("host") for e in read_log(out) if e["event"] == "done"}
     assert hosts  # the points ran as Slurm tasks, logged by their workers
     assert json.loads(next((out / "slurm").glob("chunks-*.json")).read_text())
+
+
+def test_dask_jobqueue_cluster_from_the_config_runs_on_slurm(slurm, tmp_path):
+    """sweep.executor.dask.jobqueue: Dask workers started as batch jobs (here Slurm's)."""
+    pytest.importorskip("dask_jobqueue")
+    config = write_config(tmp_path / "jq.yaml", {
+        "points": [{"pharmacology.ketamine_uM": 5}],
+        "executor": {"dask": {"jobqueue": {
+            "system": "slurm", "queue": "debug", "cores": 1, "processes": 1,
+            "memory": "1GB", "walltime": "00:10:00", "interface": "lo", "jobs": 1,
+            "log_directory": str(tmp_path / "jq-logs"),
+            "scheduler_options": {"dashboard_address": None}}}}})
+    proc = plasticity_cli("sweep", config, "-o", tmp_path / "out", "--executor", "dask", "-q",
+                          timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert [s for s, _ in point_states(tmp_path / "out").values()] == ["done"]
+    assert list((tmp_path / "jq-logs").iterdir())  # the worker ran as a Slurm job
