@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ def add_parsers(sub: Any, set_help: str) -> None:
     sweep = sub.add_parser(
         "sweep",
         help="run the parameter sweep of a config (local, Slurm or Dask)",
-        description=(
+        description=textwrap.fill(
             "Expand CONFIG's sweep section into points (grid, zip, points, random, "
             "latin_hypercube, morris, sobol; replicates as seeds) and run every point that "
             "is not done into OUTPUT/points/<id>.h5. Points that share a network structure "
@@ -39,7 +40,7 @@ def add_parsers(sub: Any, set_help: str) -> None:
             "only what is missing or failed; a finished point is never run again. A failed "
             "point is logged with its traceback in OUTPUT/status.jsonl and never stops "
             "the others. When the points are done (local and dask executors) the index "
-            "OUTPUT/index.h5 is built, as 'plasticity collect' does."
+            "OUTPUT/index.h5 is built, as 'plasticity collect' does.", width=80
         ),
         epilog=_SWEEP_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -138,6 +139,10 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     from . import executors
     from .sweepdir import build_index, point_states, write_manifest
 
+    for flag, value in (("--workers", args.workers), ("--throttle", args.throttle),
+                        ("--chunk", args.chunk), ("--cpus", args.cpus)):
+        if value is not None and value < 1:
+            raise UserInputError(f"{flag} {value}: expected a whole number of at least 1")
     config, raw, spec, plan = _load(args)
     n_builds = len(plan.builds)
     if args.dry_run:
@@ -162,6 +167,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         return 0
     settings = dict(spec.executor.get(args.executor, {}))
     workers = args.workers or int(settings.pop("workers", 0)) or os.cpu_count() or 1
+
     if args.executor == "local":
         chunks = executors.chunk_points(todo, workers * 2, max_size=8)
         counts = executors.run_local(directory, chunks, workers, quiet=args.quiet)

@@ -150,6 +150,15 @@ def test_bad_sweep_is_a_one_line_error_without_traceback(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.parametrize("flag", ["--workers", "--throttle", "--chunk"])
+def test_bad_sweep_flags_are_user_errors(tmp_path, flag):
+    config = write_config(tmp_path / "f.yaml", {"grid": {"seed": [1]}})
+    proc = plasticity_cli("sweep", config, "-o", tmp_path / "out", flag, "0")
+    assert proc.returncode == 2
+    assert f"{flag} 0: expected a whole number of at least 1" in proc.stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_dry_run_prints_points_and_builds(tmp_path):
     config = write_config(tmp_path / "dry.yaml", {"replicates": 2, "grid": {
         "network.n_exc": [80, 100], "pharmacology.ketamine_uM": [0, 1]}})
