@@ -199,10 +199,21 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from .config import dump_config, load_config
 
     config = load_config(args.config, args.overrides)
+    sweep_text = ""
+    if config.sweep is not None:  # every point of the sweep must be valid too
+        import yaml
+
+        from .config import apply_overrides
+        from .sweep import expand, parse_sweep
+
+        raw = apply_overrides(yaml.safe_load(args.config.read_text()) or {}, args.overrides)
+        plan = expand({k: v for k, v in raw.items() if k != "sweep"},
+                      parse_sweep(raw["sweep"], str(args.config)), str(args.config))
+        sweep_text = f" (sweep: {len(plan.points)} points, {len(plan.builds)} build(s))"
     if args.show:
         print(dump_config(config), end="")
     elif not args.quiet:
-        print(f"{args.config}: valid")
+        print(f"{args.config}: valid{sweep_text}")
     return 0
 
 

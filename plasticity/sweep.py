@@ -390,6 +390,7 @@ def expand(base: dict[str, Any], spec: SweepSpec, source: str | None = None) -> 
         blocks.append(info)
         if len(problems) > 20:
             break
+    problems = list(dict.fromkeys(problems))  # replicates of a bad row fail alike
     if problems:
         more = [f"... {len(problems) - 20} more problems"] if len(problems) > 20 else []
         raise ConfigError(problems[:20] + more, source)

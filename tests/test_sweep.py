@@ -136,3 +136,9 @@ def test_list_items_are_sweepable_by_index():
     assert [c.stimulation[0].rate_factor for c in configs] == [1.5, 3.0]
     with pytest.raises(ConfigError, match="not an index"):
         plan_of({"grid": {"stimulation.4.rate_factor": [1.5]}}, base)
+
+
+def test_a_bad_row_is_reported_once_not_once_per_replicate():
+    with pytest.raises(ConfigError) as err:
+        plan_of({"replicates": 4, "grid": {"network.n_exc": [80, -1]}})
+    assert len(err.value.problems) == 1 and "network.n_exc" in err.value.problems[0]
