@@ -4,6 +4,8 @@
 # accounting, no cgroups) and starts the daemons. Idempotent: returns at once
 # when a node is already idle. Facts behind it: ../shared/reference/ecosystem.md 1.
 set -euo pipefail
+# Brian2 leaves LD_BIND_NOW=1 behind; Slurm's commands cannot load their plugins with it
+unset LD_BIND_NOW
 # Up means the node takes jobs. (No `sinfo | grep -q` here: under pipefail
 # grep's early exit makes sinfo die of SIGPIPE and the test fail at random.)
 node_up() {
@@ -56,5 +58,6 @@ for _ in $(seq 1 60); do
   sleep 0.5
 done
 echo "slurm node never became idle" >&2
-tail -20 /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log >&2
+tail -n 20 /var/log/slurm/slurmctld.log /var/log/slurm/slurmd.log >&2
+sinfo 2>&1 | tail -n 5 >&2 || true
 exit 1

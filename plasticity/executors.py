@@ -223,7 +223,7 @@ def max_array_size(default: int = 1001) -> int:
     """The cluster's ``MaxArraySize`` (``scontrol show config``), else Slurm's default."""
     try:
         out = subprocess.run(["scontrol", "show", "config"], capture_output=True, text=True,
-                             timeout=30, check=False).stdout
+                             timeout=30, check=False, env=_slurm_env()).stdout
     except (OSError, subprocess.SubprocessError):
         return default
     for line in out.splitlines():
@@ -317,10 +317,22 @@ def submit_slurm(directory: Path, chunks: list[list[str]], settings: dict[str, A
     return job, collect_job
 
 
+def _slurm_env() -> dict[str, str]:
+    """The environment for Slurm's client commands: ours, minus what breaks them.
+
+    ``LD_BIND_NOW`` (which Brian2 sets to run its programs) makes sbatch and
+    sinfo fail to load their plugins (undefined symbols at load time).
+    """
+    env = dict(os.environ)
+    env.pop("LD_BIND_NOW", None)
+    env.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
+    return env
+
+
 def _sbatch(args: list[str]) -> str:
     try:
         proc = subprocess.run(["sbatch", "--parsable", *args], capture_output=True, text=True,
-                              timeout=120, check=False)
+                              timeout=120, check=False, env=_slurm_env())
     except FileNotFoundError:
         raise UserInputError("--executor slurm: 'sbatch' was not found on this machine "
                              "(use --print-script to see the job script)") from None
@@ -335,7 +347,8 @@ def wait_for_jobs(job_ids: list[str], poll_s: float = 2.0, timeout_s: float | No
     start = time.monotonic()
     while True:
         out = subprocess.run(["squeue", "-h", "-o", "%i", "-j", ",".join(job_ids)],
-                             capture_output=True, text=True, check=False).stdout
+                             capture_output=True, text=True, check=False,
+                             env=_slurm_env()).stdout
         if not out.strip():
             return
         if timeout_s is not None and time.monotonic() - start > timeout_s:

@@ -370,7 +370,7 @@ def _run_standalone(
                                  results_dir)
             t1 = time.perf_counter()
             try:
-                with progress.watch(results_dir / "progress.txt"):
+                with progress.watch(results_dir / "progress.txt"), _environment_kept():
                     b2.device.run(
                         directory=str(build_dir),
                         results_directory=os.path.relpath(results_dir, build_dir),
@@ -389,6 +389,23 @@ def _run_standalone(
         b2.device.reinit()
         reset_device()
     return out
+
+
+@contextlib.contextmanager
+def _environment_kept() -> Iterator[None]:
+    """Undo the environment changes Brian2 makes to run a program.
+
+    Brian2 sets its run environment (``LD_BIND_NOW=1``) in ``os.environ``
+    and leaves it there; every later subprocess of the user's process then
+    inherits it, and Slurm's commands (sbatch, sinfo) fail to load their
+    plugins under immediate binding.
+    """
+    saved = dict(os.environ)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def _compile(directory: Path) -> None:

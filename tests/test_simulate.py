@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import h5py
@@ -174,3 +175,14 @@ def test_subnormal_values_are_flushed_to_zero_regression_slow_state_update(tmp_p
         x = np.array(group.x[:])
     assert x[0] == 0.0 and x[1] == 0.0
     assert x[2] == pytest.approx(np.exp(-0.5))
+
+
+def test_simulation_leaves_the_process_environment_alone_regression_ld_bind_now(monkeypatch):
+    """Regression: Brian2 left LD_BIND_NOW=1 in os.environ after a run, and every
+    later subprocess inherited it; Slurm's sbatch and sinfo then fail to load
+    their plugins, so a sweep submitted after a simulation in one process failed."""
+    monkeypatch.delenv("LD_BIND_NOW", raising=False)
+    before = dict(os.environ)
+    simulate(small_config("seed=12"))
+    assert "LD_BIND_NOW" not in os.environ
+    assert dict(os.environ) == before
