@@ -192,6 +192,10 @@ def run_dask(directory: Path, chunks: list[list[str]], *, workers: int, schedule
         settings = dict(jobqueue)
         system = str(settings.pop("system", "slurm")).lower()
         jobs = int(settings.pop("jobs", workers))
+        startup_s = float(settings.pop("startup_timeout_s", 600))
+        # dask-jobqueue submits with this process's environment; Brian2's
+        # LD_BIND_NOW makes sbatch (and qsub wrappers) fail to load plugins
+        os.environ.pop("LD_BIND_NOW", None)
         classes = {"slurm": "SLURMCluster", "pbs": "PBSCluster", "sge": "SGECluster",
                    "lsf": "LSFCluster"}
         if system not in classes:
@@ -200,6 +204,15 @@ def run_dask(directory: Path, chunks: list[list[str]], *, workers: int, schedule
         cluster = getattr(dask_jobqueue, classes[system])(**settings)
         cluster.scale(jobs=jobs)
         client = Client(cluster)
+        try:
+            client.wait_for_workers(1, timeout=startup_s)
+        except TimeoutError:
+            client.close()
+            cluster.close()
+            raise UserInputError(
+                f"no Dask worker started within {startup_s:g} s of submitting {jobs} "
+                f"{system} job(s); check the batch system and the job logs "
+                "(sweep.executor.dask.jobqueue.log_directory)") from None
     else:
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None)

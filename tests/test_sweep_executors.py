@@ -246,7 +246,8 @@ def test_slurm_array_job_runs_every_point_and_collects(slurm, tmp_path):
     script = plasticity_cli("sweep", config, "-o", out, "--executor", "slurm", "--print-script")
     assert script.returncode == 0 and "#SBATCH --array=0-3" in script.stdout
     proc = plasticity_cli("sweep", config, "-o", out, "--executor", "slurm", "--throttle", "2",
-                          "--time", "00:10:00", "--wait", timeout=900)
+                          "--time", "00:10:00", "--wait", timeout=900,
+                          env={**os.environ, "LD_BIND_NOW": "1"})  # as Brian2 leaves it
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "submitted array job" in proc.stdout
     states = point_states(out)
@@ -258,15 +259,21 @@ def test_slurm_array_job_runs_every_point_and_collects(slurm, tmp_path):
     assert json.loads(next((out / "slurm").glob("chunks-*.json")).read_text())
 
 
-def test_dask_jobqueue_cluster_from_the_config_runs_on_slurm(slurm, tmp_path):
-    """sweep.executor.dask.jobqueue: Dask workers started as batch jobs (here Slurm's)."""
+def test_dask_jobqueue_cluster_from_the_config_runs_on_slurm(slurm, tmp_path, monkeypatch):
+    """sweep.executor.dask.jobqueue: Dask workers started as batch jobs (here Slurm's).
+
+    Run with LD_BIND_NOW=1 in the environment, as Brian2 leaves it in a
+    process that simulated before (regression: dask-jobqueue's sbatch then
+    failed and the sweep waited for workers forever).
+    """
     pytest.importorskip("dask_jobqueue")
+    monkeypatch.setenv("LD_BIND_NOW", "1")
     config = write_config(tmp_path / "jq.yaml", {
         "points": [{"pharmacology.ketamine_uM": 5}],
         "executor": {"dask": {"jobqueue": {
             "system": "slurm", "queue": "debug", "cores": 1, "processes": 1,
             "memory": "1GB", "walltime": "00:10:00", "interface": "lo", "jobs": 1,
-            "log_directory": str(tmp_path / "jq-logs"),
+            "log_directory": str(tmp_path / "jq-logs"), "startup_timeout_s": 120,
             "scheduler_options": {"dashboard_address": None}}}}})
     proc = plasticity_cli("sweep", config, "-o", tmp_path / "out", "--executor", "dask", "-q",
                           timeout=600)
