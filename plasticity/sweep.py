@@ -43,7 +43,15 @@ from dataclasses import asdict, dataclass, field
 from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 
 from .config import Config, ConfigError, _format_errors, set_value
 from .model.network import structure_key
@@ -152,9 +160,26 @@ class SobolBlock(_Strict):
     sobol: SobolDesign
 
 
+def _block_kind(value: Any) -> str | None:
+    """The design a block names: its single key, if that is a known design."""
+    if isinstance(value, dict):
+        keys = list(value)
+    elif isinstance(value, BaseModel):
+        keys = [k for k in _KINDS if hasattr(value, k)]
+    else:
+        return None
+    return keys[0] if len(keys) == 1 and keys[0] in _KINDS else None
+
+
 Block = Annotated[
-    GridBlock | ZipBlock | PointsBlock | RandomBlock | LatinBlock | MorrisBlock | SobolBlock,
-    Field(union_mode="left_to_right"),
+    Annotated[GridBlock, Tag("grid")] | Annotated[ZipBlock, Tag("zip")]
+    | Annotated[PointsBlock, Tag("points")] | Annotated[RandomBlock, Tag("random")]
+    | Annotated[LatinBlock, Tag("latin_hypercube")] | Annotated[MorrisBlock, Tag("morris")]
+    | Annotated[SobolBlock, Tag("sobol")],
+    Discriminator(
+        _block_kind, custom_error_type="block_kind",
+        custom_error_message="a block is a mapping with exactly one design: grid, zip, "
+                             "points, random, latin_hypercube, morris or sobol"),
 ]
 
 
@@ -260,7 +285,10 @@ def parse_sweep(raw: Any, source: str | None = None) -> SweepSpec:
     try:
         return SweepSpec.model_validate(raw)
     except ValidationError as err:
-        raise ConfigError([f"sweep.{line}" for line in _format_errors(err)], source) from None
+        # a block's location repeats its design (the tag, then the field): say it once
+        tags = "|".join(_KINDS)
+        lines = [re.sub(rf"\b({tags})\.\1\b", r"\1", line) for line in _format_errors(err)]
+        raise ConfigError([f"sweep.{line}" for line in lines], source) from None
 
 
 def _block_rows(kind: str, design: Any, seed: int) -> tuple[list[dict[str, Any]], dict]:

@@ -100,11 +100,16 @@ def test_integer_ranges_round():
     ({"zip": {"seed": [1, 2], "pharmacology.ketamine_uM": [1]}}, "same length"),
     ({"blocks": []}, "no design"),
     ({"grid": {"seed": [1]}, "executor": {"pbs": {}}}, "unknown executor"),
+    ({"blocks": [{"grdi": {"seed": [1]}}]}, "sweep.blocks.0: a block is a mapping with exactly "
+                                             "one design"),
+    ({"blocks": [{"random": {"n": 0, "parameters": {"seed": {"low": 1, "high": 2}}}}]},
+     "sweep.blocks.0.random.n: Input should be greater than or equal to 1"),
 ])
 def test_bad_sweeps_name_the_key_and_the_rule(sweep, message):
     with pytest.raises(ConfigError) as err:
         plan_of(sweep)
     assert message in str(err.value)
+    assert len(err.value.problems) == 1  # one problem, one line
 
 
 def test_range_values_keep_units_and_log_spacing():
