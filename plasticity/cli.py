@@ -201,14 +201,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     config = load_config(args.config, args.overrides)
     sweep_text = ""
     if config.sweep is not None:  # every point of the sweep must be valid too
-        import yaml
+        from .sweep import plan_from_file
 
-        from .config import apply_overrides
-        from .sweep import expand, parse_sweep
-
-        raw = apply_overrides(yaml.safe_load(args.config.read_text()) or {}, args.overrides)
-        plan = expand({k: v for k, v in raw.items() if k != "sweep"},
-                      parse_sweep(raw["sweep"], str(args.config)), str(args.config))
+        plan = plan_from_file(args.config, args.overrides)
         sweep_text = f" (sweep: {len(plan.points)} points, {len(plan.builds)} build(s))"
     if args.show:
         print(dump_config(config), end="")

@@ -101,20 +101,12 @@ def add_parsers(sub: Any, set_help: str) -> None:
 
 
 def _load(args: argparse.Namespace):
-    import yaml
+    from .sweep import plan_from_file
 
-    from .config import apply_overrides, load_config
-    from .sweep import expand, parse_sweep
-
-    config = load_config(args.config, args.overrides)  # validates the base
-    raw = yaml.safe_load(args.config.read_text()) or {}
-    raw = apply_overrides(raw, args.overrides)
-    if not raw.get("sweep"):
+    plan = plan_from_file(args.config, args.overrides)
+    if plan is None:
         raise UserInputError(f"{args.config}: no sweep section (see 'plasticity sweep --help')")
-    spec = parse_sweep(raw["sweep"], str(args.config))
-    base = {k: v for k, v in raw.items() if k != "sweep"}
-    plan = expand(base, spec, str(args.config))
-    return config, raw, spec, plan
+    return plan
 
 
 def _format_value(value: Any) -> str:
@@ -143,7 +135,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
                         ("--chunk", args.chunk), ("--cpus", args.cpus)):
         if value is not None and value < 1:
             raise UserInputError(f"{flag} {value}: expected a whole number of at least 1")
-    config, raw, spec, plan = _load(args)
+    plan = _load(args)
+    spec = plan.spec
     n_builds = len(plan.builds)
     if args.dry_run:
         _print_table(plan)
@@ -151,7 +144,8 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
         print(f"{len(plan.points)} points ({spec.replicates} replicate(s) each{dup}); "
               f"{n_builds} build(s): points of one build share one compiled program")
         return 0
-    directory = args.output or Path("results") / f"{config.name}_sweep"
+    directory = args.output or Path("results") / f"{plan.base.get('name', 'experiment')}_sweep"
+    raw = {**plan.base, "sweep": spec.model_dump(mode="json", exclude_defaults=True)}
     manifest = write_manifest(directory, plan, yaml.safe_dump(raw, sort_keys=False))
     states = point_states(directory, manifest)
     todo_states = ("missing", "failed") if args.retry_failed else ("missing",)

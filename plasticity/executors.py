@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UserInputError
-from .sweepdir import log_event, point_states, read_manifest
+from .sweepdir import log_event, point_states
 
 __all__ = ["chunk_points", "run_dask", "run_local", "slurm_scripts", "submit_slurm",
            "worker_command"]
@@ -72,7 +72,13 @@ def worker_command(directory: Path, ids: list[str] | None = None, *, chunks_file
 
 
 def _environment() -> dict[str, str]:
+    """The environment of workers and Slurm commands: ours, minus what breaks them.
+
+    ``LD_BIND_NOW`` (which Brian2 sets to run its programs) makes sbatch and
+    sinfo fail to load their plugins (undefined symbols at load time).
+    """
     env = dict(os.environ)
+    env.pop("LD_BIND_NOW", None)
     env.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
     return env
 
@@ -236,7 +242,7 @@ def max_array_size(default: int = 1001) -> int:
     """The cluster's ``MaxArraySize`` (``scontrol show config``), else Slurm's default."""
     try:
         out = subprocess.run(["scontrol", "show", "config"], capture_output=True, text=True,
-                             timeout=30, check=False, env=_slurm_env()).stdout
+                             timeout=30, check=False, env=_environment()).stdout
     except (OSError, subprocess.SubprocessError):
         return default
     for line in out.splitlines():
@@ -330,22 +336,10 @@ def submit_slurm(directory: Path, chunks: list[list[str]], settings: dict[str, A
     return job, collect_job
 
 
-def _slurm_env() -> dict[str, str]:
-    """The environment for Slurm's client commands: ours, minus what breaks them.
-
-    ``LD_BIND_NOW`` (which Brian2 sets to run its programs) makes sbatch and
-    sinfo fail to load their plugins (undefined symbols at load time).
-    """
-    env = dict(os.environ)
-    env.pop("LD_BIND_NOW", None)
-    env.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
-    return env
-
-
 def _sbatch(args: list[str]) -> str:
     try:
         proc = subprocess.run(["sbatch", "--parsable", *args], capture_output=True, text=True,
-                              timeout=120, check=False, env=_slurm_env())
+                              timeout=120, check=False, env=_environment())
     except FileNotFoundError:
         raise UserInputError("--executor slurm: 'sbatch' was not found on this machine "
                              "(use --print-script to see the job script)") from None
@@ -361,7 +355,7 @@ def wait_for_jobs(job_ids: list[str], poll_s: float = 2.0, timeout_s: float | No
     while True:
         out = subprocess.run(["squeue", "-h", "-o", "%i", "-j", ",".join(job_ids)],
                              capture_output=True, text=True, check=False,
-                             env=_slurm_env()).stdout
+                             env=_environment()).stdout
         if not out.strip():
             return
         if timeout_s is not None and time.monotonic() - start > timeout_s:
@@ -377,8 +371,3 @@ def read_chunk(chunks_file: Path, task: int) -> list[str]:
     if not 0 <= task < len(chunks):
         raise UserInputError(f"--task {task}: the chunks file has tasks 0 to {len(chunks) - 1}")
     return list(chunks[task])
-
-
-def manifest_points(directory: Path) -> list[dict[str, Any]]:
-    """The manifest's points (convenience for the CLI)."""
-    return read_manifest(directory)["points"]

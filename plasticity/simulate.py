@@ -21,6 +21,7 @@ import contextlib
 import functools
 import gc
 import hashlib
+import json
 import os
 import platform
 import shutil
@@ -62,16 +63,6 @@ def build_root(config: Config | None = None) -> Path:
     return Path.home() / ".cache" / "plasticity" / "builds"
 
 
-def _cpu_signature() -> str:
-    flags = ""
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                flags = line
-                break
-    return hashlib.sha256(f"{platform.machine()} {flags}".encode()).hexdigest()[:12]
-
-
 @functools.cache
 def _model_source_hash() -> str:
     """Hash of the model code, taken once per process.
@@ -92,16 +83,16 @@ _model_source_hash()  # at import, right after the model modules were imported
 
 
 def build_key(config: Config) -> str:
-    """Key of the compiled build: structure, code, toolchain and CPU."""
-    parts = {
-        "structure": structure_key(config),
-        "threads": config.simulation.threads,
-        "brian2": b2.__version__,
-        "python": platform.python_version(),
-        "cpu": _cpu_signature(),
-        "model_source": _model_source_hash(),
-    }
-    return hashlib.sha256(repr(sorted(parts.items())).encode()).hexdigest()[:20]
+    """Key of what decides the compiled program besides the toolchain.
+
+    Configs with equal keys (other values, other seeds) run one compiled
+    program; the build cache itself is keyed on the generated code and the
+    toolchain (:func:`plasticity.builds.code_key`). Sweeps group points by it.
+    """
+    parts = {"structure": structure_key(config), "threads": config.simulation.threads,
+             "cpu_target": config.simulation.cpu_target}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()
+                          ).hexdigest()[:20]
 
 
 @dataclass

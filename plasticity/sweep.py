@@ -40,6 +40,7 @@ import json
 import math
 import re
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Annotated, Any
 
 import numpy as np
@@ -53,10 +54,18 @@ from pydantic import (
     model_validator,
 )
 
-from .config import Config, ConfigError, _format_errors, set_value
-from .model.network import structure_key
+from .config import (
+    Config,
+    ConfigError,
+    _format_errors,
+    apply_overrides,
+    load_config,
+    set_value,
+)
+from .simulate import build_key
 
-__all__ = ["Point", "SweepPlan", "SweepSpec", "expand", "parse_sweep", "point_config"]
+__all__ = ["Point", "SweepPlan", "SweepSpec", "expand", "parse_sweep", "plan_from_file",
+           "point_config"]
 
 _NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
 
@@ -350,6 +359,22 @@ def _point_id(params: dict[str, Any], seed: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
+def plan_from_file(path: Path, overrides: list[str] | tuple[str, ...] = ()) -> SweepPlan | None:
+    """The sweep of a config file (after ``--set`` overrides), or None if it has none.
+
+    The base config is validated first (:func:`plasticity.load_config`), then
+    the ``sweep`` section and every point.
+    """
+    import yaml
+
+    load_config(path, overrides)
+    raw = apply_overrides(yaml.safe_load(Path(path).read_text()) or {}, overrides)
+    if not raw.get("sweep"):
+        return None
+    spec = parse_sweep(raw["sweep"], str(path))
+    return expand({k: v for k, v in raw.items() if k != "sweep"}, spec, str(path))
+
+
 def point_config(base: dict[str, Any], params: dict[str, Any], seed: int) -> Config:
     """The validated config of one point: ``base`` with ``params`` and ``seed`` set."""
     data = json.loads(json.dumps(base))
@@ -359,12 +384,6 @@ def point_config(base: dict[str, Any], params: dict[str, Any], seed: int) -> Con
     data["seed"] = seed
     data.pop("sweep", None)
     return Config.model_validate(data)
-
-
-def _build_id(config: Config) -> str:
-    parts = {"structure": structure_key(config), "threads": config.simulation.threads,
-             "cpu_target": config.simulation.cpu_target}
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:10]
 
 
 def expand(base: dict[str, Any], spec: SweepSpec, source: str | None = None) -> SweepPlan:
@@ -382,7 +401,6 @@ def expand(base: dict[str, Any], spec: SweepSpec, source: str | None = None) -> 
     problems: list[str] = []
     blocks: list[dict[str, Any]] = []
     duplicates = 0
-    builds: dict[str, str] = {}
     for b, block in enumerate(spec.design_blocks()):
         kind = next(k for k in _KINDS if hasattr(block, k))
         try:
@@ -409,11 +427,9 @@ def expand(base: dict[str, Any], spec: SweepSpec, source: str | None = None) -> 
                 except ConfigError as err:
                     problems += [f"sweep block {b}: {p}" for p in err.problems]
                     continue
-                key = json.dumps(structure_key(config), sort_keys=True, default=str)
-                if key not in builds:
-                    builds[key] = _build_id(config)
                 seen.add(pid)
-                points.append(Point(pid, len(points), params, seed, rep, b, r, builds[key]))
+                points.append(Point(pid, len(points), params, seed, rep, b, r,
+                                    build_key(config)))
             info["rows"].append(row_ids)
         blocks.append(info)
         if len(problems) > 20:
