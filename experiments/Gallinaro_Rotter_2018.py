@@ -43,7 +43,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 import plasticity
-from plasticity.connectivity import group_connectivity
+from plasticity.analysis.connectivity import group_connectivity
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -26,7 +26,7 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from plasticity.disinhibition import run_sign_test
+from plasticity.studies.disinhibition import run_sign_test
 
 # ---------------------------------------------------------------------------
 # Prepare: the conditions are the hypothesis presets of

@@ -33,7 +33,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 import plasticity
-from plasticity.compression import compare_compressions
+from plasticity.studies.compression import compare_compressions
 
 # ---------------------------------------------------------------------------
 # Prepare: the quickstart network with the infusion protocol and a clinical

@@ -36,7 +36,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from .storage import Result, atomic_file, open_result
+from plasticity.storage import Result, atomic_file, open_result
 
 __all__ = ["SMOOTHING_MS", "image_format", "plot_pk", "plot_result"]
 

@@ -28,18 +28,26 @@ Files are written atomically: a reader never sees a half-written file.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 import h5py
 import numpy as np
-import xarray as xr
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 SCHEMA_VERSION: int = 1
+#: Format names and versions of the other files this module describes.
+CHECKPOINT_FORMAT = "plasticity-checkpoint/1"
+MANIFEST_FORMAT = "plasticity-sweep/1"
+INDEX_FORMAT = "plasticity-sweep-index/1"
 SUPPORTED_SCHEMA_VERSIONS: tuple[int, ...] = (1,)
 
 SONATA_MAGIC = np.uint32(0x0A7A)
@@ -380,6 +388,8 @@ class Result:
         """Load ``/series/<name>`` into memory as an :class:`xarray.Dataset` on dim ``time``."""
         with self._open() as f:
             self._group(f, "series", name)
+        import xarray as xr
+
         with xr.open_dataset(
             self.path,
             group=f"series/{name}",
@@ -448,3 +458,96 @@ def open_result(path: str | os.PathLike[str]) -> Result:
         If the file does not exist, is not HDF5, or has an unsupported schema version.
     """
     return Result(path)
+
+
+def write_checkpoint(path: str | os.PathLike[str], key: str, data: dict[str, Any]) -> None:
+    """Write one finished segment of an experiment (a checkpoint part file), atomically.
+
+    Parameters
+    ----------
+    path : path
+        The part file (``OUT.parts/segment_NNNNN.h5``).
+    key : str
+        Hash of the segment's config; :func:`read_checkpoint` refuses other keys.
+    data : dict
+        The fields of a run (:class:`plasticity.simulation.RunData`).
+    """
+    data = SimpleNamespace(**data)
+    with atomic_h5(path) as (f, _):
+        f.attrs["format"] = CHECKPOINT_FORMAT
+        f.attrs["config_hash"] = key
+        f.attrs["trace_dt_ms"] = data.trace_dt_ms
+        f.attrs["build_dir"] = data.build_dir or ""
+        f.attrs["meta"] = json.dumps({
+            "sizes": data.sizes, "n_synapses": data.n_synapses, "timings": data.timings,
+            "probe_meta": data.probe_meta,
+        })
+        f["probe_time_ms"] = data.probe_time_ms
+        f["concentration_uM"] = data.concentration_uM
+        for pop, (ids, times) in data.spikes.items():
+            f[f"spikes/{pop}/ids"] = ids
+            f[f"spikes/{pop}/times_ms"] = times
+        for pop, values in data.probes.items():
+            for name, arr in values.items():
+                f[f"probes/{pop}/{name}"] = arr
+        for name, arr in data.structure.items():
+            f[f"structure/{name}"] = arr
+        for pathway, (times, edges) in data.snapshots.items():
+            g = f.create_group(f"snapshots/{pathway}")
+            g["times_ms"] = times
+            for k, block in enumerate(edges):
+                g[f"edges_{k:06d}"] = block
+        for key, arr in data.final_state.items():
+            f.create_dataset(f"final_state/{key}", data=arr, compression="gzip",
+                             compression_opts=1)
+
+
+def read_checkpoint(path: str | os.PathLike[str], key: str) -> dict[str, Any] | None:
+    """The fields of the segment stored at ``path``, or None if absent, foreign or unreadable.
+
+    Parameters
+    ----------
+    path : path
+        A part file written by :func:`write_checkpoint`.
+    key : str
+        The config hash the part must carry.
+
+    Returns
+    -------
+    dict or None
+        Keyword arguments of :class:`plasticity.simulation.RunData`.
+    """
+    try:
+        with h5py.File(path, "r") as f:
+            if f.attrs.get("config_hash") != key:
+                return None
+            meta = json.loads(f.attrs["meta"])
+            spikes = {pop: (g["ids"][()], g["times_ms"][()]) for pop, g in f["spikes"].items()}
+            probes = {
+                pop: {name: ds[()] for name, ds in g.items()} for pop, g in f["probes"].items()
+            } if "probes" in f else {}
+            return dict(
+                spikes=spikes,
+                sizes=meta["sizes"],
+                probe_time_ms=f["probe_time_ms"][()],
+                probes=probes,
+                probe_meta={p: {k: tuple(v) for k, v in m.items()}
+                            for p, m in meta["probe_meta"].items()},
+                n_synapses=meta["n_synapses"],
+                timings=meta["timings"],
+                build_dir=str(f.attrs["build_dir"]) or None,
+                concentration_uM=f["concentration_uM"][()],
+                trace_dt_ms=float(f.attrs["trace_dt_ms"]),
+                structure={k: ds[()] for k, ds in f.get("structure", {}).items()},
+                snapshots={
+                    pathway: (g["times_ms"][()],
+                              [g[k][()] for k in sorted(g) if k.startswith("edges_")])
+                    for pathway, g in f.get("snapshots", {}).items()
+                },
+                final_state={
+                    f"{name}/{owner}": ds[()]
+                    for name, g in f.get("final_state", {}).items() for owner, ds in g.items()
+                },
+            )
+    except (OSError, KeyError, ValueError):
+        return None

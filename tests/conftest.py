@@ -14,7 +14,7 @@ import pytest
 from brian2.devices.device import reset_device
 
 import plasticity
-from plasticity.simulate import _select_standalone
+from plasticity.simulation.simulate import select_standalone
 
 HERE = Path(__file__).resolve().parent
 
@@ -44,7 +44,7 @@ def small_result(tmp_path_factory):
 @contextlib.contextmanager
 def standalone_device() -> Iterator[None]:
     """Brian2's cpp_standalone as plasticity sets it up, reset afterwards."""
-    _select_standalone(1)
+    select_standalone(1)
     try:
         yield
     finally:

@@ -1,4 +1,4 @@
-"""The build cache (plasticity.builds): keys, atomic publication, one compilation at a time."""
+"""The build cache (plasticity.simulation.builds): keys, atomic publication, one compile."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from plasticity.builds import BUILD_OK, code_key, compiler_signature, ensure_build, ready
+from plasticity.simulation.builds import BUILD_OK, code_key, compiler_signature, ensure_build, ready
 
 pytestmark = pytest.mark.smoke
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from plasticity.cli import main
+from plasticity.cli.main import main
 
 from .conftest import SMALL
 

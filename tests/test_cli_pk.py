@@ -12,7 +12,7 @@ import brian2
 import numpy as np
 import pytest
 
-from plasticity.cli import main
+from plasticity.cli.main import main
 from plasticity.config import EXCITATORY_PATHWAYS, load_config
 from plasticity.pharmacology.block import ketamine_block
 from plasticity.pharmacology.pk import PK_SETS, terminal_half_life_min

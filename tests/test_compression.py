@@ -19,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from plasticity.compression import clinical_readouts, compare_compressions
+from plasticity.studies.compression import clinical_readouts, compare_compressions
 from tests.conftest import small_config
 
 PROTOCOL = "pharmacology.protocol={infusions: [{dose: 0.5 mg/kg, duration: 40 min}]}"

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import pytest
 
-from plasticity.disinhibition import run_sign_test
+from plasticity.studies.disinhibition import run_sign_test
 
 pytestmark = pytest.mark.science
 

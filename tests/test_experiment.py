@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 import plasticity
-from plasticity.experiment import parts_dir
 from plasticity.pharmacology.block import ketamine_block
 from plasticity.pharmacology.exposure import driving_concentration_uM
+from plasticity.simulation.experiment import parts_dir
 from tests.conftest import SMALL, small_config
 
 PROTOCOL = "pharmacology.protocol={infusions: [{dose: 0.5 mg/kg, duration: 40 min, salt: base}]}"
@@ -141,8 +141,8 @@ def test_parts_of_another_config_are_not_reused(tmp_path):
     parts.mkdir()
     (parts / "segment_00000.h5").write_bytes(b"not an hdf5 file")
     other = small_config(*SEGMENTED, "timeline.end=36 min", "seed=99")
-    from plasticity.experiment import _config_hash, _part_path, _save_part
-    from plasticity.simulate import simulate
+    from plasticity.simulation.experiment import _config_hash, _part_path, _save_part
+    from plasticity.simulation.simulate import simulate
 
     _save_part(_part_path(parts, 1), _config_hash(other), simulate(other))
     result = plasticity.open_result(plasticity.run(config, out))

@@ -21,7 +21,7 @@ import numpy as np
 import pytest
 
 import plasticity
-from plasticity.connectivity import block_probability, group_connectivity
+from plasticity.analysis.connectivity import block_probability, group_connectivity
 
 ROOT = Path(__file__).resolve().parents[1]
 

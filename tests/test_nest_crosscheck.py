@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import plasticity
-from plasticity.crosscheck import (
+from plasticity.studies.crosscheck import (
     envelope_check,
     leave_one_out,
     load_reference,

@@ -12,8 +12,9 @@ import xarray as xr
 import yaml
 
 import plasticity
+from plasticity.model.layout import build_key
 from plasticity.pharmacology.block import ketamine_block
-from plasticity.simulate import build_key, build_root, simulate, simulate_many
+from plasticity.simulation.simulate import build_root, simulate, simulate_many
 
 from .conftest import small_config
 

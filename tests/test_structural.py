@@ -24,7 +24,7 @@ import pytest
 from plasticity.config import load_config
 from plasticity.errors import ConfigError
 from plasticity.model.network import build_network
-from plasticity.simulate import _collect
+from plasticity.simulation.simulate import _collect
 from tests.conftest import small_config, standalone_device
 
 SP = [

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 
 import plasticity
-import plasticity.experiment as experiment
-from plasticity.experiment import parts_dir
+import plasticity.simulation.experiment as experiment
 from plasticity.model.structural import element_values
+from plasticity.simulation.experiment import parts_dir
 from tests.conftest import small_config
 from tests.test_structural import SP
 

@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from plasticity.config import ConfigError
-from plasticity.executors import chunk_points, slurm_scripts
-from plasticity.sweep import Range, expand, parse_sweep
+from plasticity.sweep.design import expand, parse_sweep
+from plasticity.sweep.executors import chunk_points, slurm_scripts
+from plasticity.sweep.grammar import Range
 
 pytestmark = pytest.mark.smoke
 
@@ -135,7 +136,7 @@ def test_list_items_are_sweepable_by_index():
     base = {**BASE, "stimulation": [{"population": "exc", "fraction": 0.2, "start": "100 ms",
                                      "stop": "200 ms", "rate_factor": 2.0}]}
     plan = plan_of({"grid": {"stimulation.0.rate_factor": [1.5, 3.0]}}, base)
-    from plasticity.sweep import point_config
+    from plasticity.sweep.design import point_config
 
     configs = [point_config(base, p.params, p.seed) for p in plan.points]
     assert [c.stimulation[0].rate_factor for c in configs] == [1.5, 3.0]

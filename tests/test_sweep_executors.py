@@ -20,8 +20,8 @@ import numpy as np
 import pytest
 import yaml
 
-from plasticity.analysis import load_sweep
-from plasticity.sweepdir import point_states, read_log, read_manifest
+from plasticity.sweep import load_sweep
+from plasticity.sweep.directory import point_states, read_log, read_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = {"name": "sweeptest", "network": {"n_exc": 80, "n_pv": 16, "n_sst": 8},

@@ -13,10 +13,15 @@ import h5py
 import numpy as np
 import pytest
 
-from plasticity import executors
-from plasticity.analysis import load_sweep, sensitivity
-from plasticity.sweep import expand, parse_sweep
-from plasticity.sweepdir import build_index, log_event, point_path, point_states, write_manifest
+from plasticity.sweep import executors, load_sweep, sensitivity
+from plasticity.sweep.design import expand, parse_sweep
+from plasticity.sweep.directory import (
+    build_index,
+    log_event,
+    point_path,
+    point_states,
+    write_manifest,
+)
 
 BASE = {"name": "t", "network": {"n_exc": 80, "n_pv": 16, "n_sst": 8},
         "simulation": {"duration": "300 ms", "warmup": "50 ms"}}

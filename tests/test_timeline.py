@@ -9,7 +9,7 @@ from plasticity.config import load_config
 from plasticity.errors import ConfigError
 from plasticity.model.network import trace_length
 from plasticity.pharmacology.exposure import driving_concentration_uM, protocol_pk
-from plasticity.timeline import concentration_trace, segment_seed, segments
+from plasticity.simulation.timeline import concentration_trace, segment_seed, segments
 
 PROTOCOL = "pharmacology.protocol={infusions: [{dose: 0.5 mg/kg, duration: 40 min, salt: base}]}"
 

@@ -31,7 +31,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 import plasticity
-from plasticity.crosscheck import (
+from plasticity.studies.crosscheck import (
     READOUTS,
     envelope_check,
     leave_one_out,

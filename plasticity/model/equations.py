@@ -20,6 +20,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from plasticity.pharmacology.block import MG_BLOCK_EXPRESSION
+
 __all__ = [
     "Compartment",
     "PopulationSpec",
@@ -115,7 +117,7 @@ def _compartment_equations(
             params.add("tau_nmda_decay")
         lines += [
             f"I_nmda_{s} = g_nmda_{s} * mg_{s} * (1 - bket_{s}) * ({v} - E_exc) : amp",
-            f"mg_{s} = 1/(1 + Mg/(3.57*mM)*exp(-0.062*{v}/mV)) : 1",
+            f"mg_{s} = {MG_BLOCK_EXPRESSION.format(V=v)} : 1",
         ]
         if kinetic:
             lines += [

@@ -11,8 +11,6 @@ serves every parameter value and every seed.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,17 +20,22 @@ import numpy as np
 from brian2.devices.cpp_standalone.device import CPPStandaloneDevice
 from scipy.special import gamma, gammainc
 
-from ..config import EXCITATORY_PATHWAYS, INHIBITORY_PATHWAYS, POPULATIONS, Config
-from ..pharmacology.block import thermal_voltage
-from .drive import drive_expression, poisson_function
-from .equations import (
+from plasticity.config import EXCITATORY_PATHWAYS, INHIBITORY_PATHWAYS, Config, split_pathway
+from plasticity.model.drive import drive_expression, poisson_function
+from plasticity.model.equations import (
     Compartment,
     PopulationSpec,
     kinetic_block_code,
     neuron_equations,
     reset_code,
 )
-from .structural import (
+from plasticity.model.layout import (
+    present_populations,
+    structure_key,
+    target_compartment,
+    trace_length,
+)
+from plasticity.model.structural import (
     Channel,
     Engine,
     build_engine,
@@ -41,39 +44,21 @@ from .structural import (
     param_units,
     population_elements,
 )
+from plasticity.pharmacology.block import thermal_voltage
 
 __all__ = [
     "BuiltNetwork",
     "build_network",
     "network_inputs",
     "nmda_event_constants",
-    "structure_key",
-    "trace_length",
 ]
 
 INTERNEURONS = ("pv", "sst")
 
 
-def _split(pathway: str) -> tuple[str, str]:
-    src, _, tgt = pathway.partition("_to_")
-    return src, tgt
-
-
-def _present(config: Config) -> list[str]:
-    return [p for p in POPULATIONS if config.network.size(p) > 0]
-
-
-def _target_compartment(config: Config, pathway: str) -> str:
-    _, tgt = _split(pathway)
-    wanted = config.synapses.pathway(pathway).target
-    if tgt == "exc" and config.network.exc.dendrite and wanted == "dendrite":
-        return "dend"
-    return "soma"
-
-
 def population_specs(config: Config) -> dict[str, PopulationSpec]:
     """Which compartments and channels each present population has."""
-    present = _present(config)
+    present = present_populations(config)
     gating = config.synapses.nmda_gating
     kinetic = config.pharmacology.block_model == "kinetic"
     specs = {}
@@ -95,10 +80,10 @@ def population_specs(config: Config) -> dict[str, PopulationSpec]:
         specs[pop] = PopulationSpec(pop, comps, nmda_gating=gating, ketamine_kinetics=kinetic,
                                     nmda_plastic=plastic)
     for pathway in EXCITATORY_PATHWAYS + INHIBITORY_PATHWAYS:
-        src, tgt = _split(pathway)
+        src, tgt = split_pathway(pathway)
         if src not in specs or tgt not in specs:
             continue
-        comp = specs[tgt].compartments[_target_compartment(config, pathway)]
+        comp = specs[tgt].compartments[target_compartment(config, pathway)]
         specs[tgt].presynaptic_sources.append(src)
         if src == "exc":
             comp.ampa = comp.nmda = True
@@ -166,54 +151,6 @@ def nmda_event_constants(tau_rise_ms: float, tau_decay_ms: float, alpha_per_ms: 
     return float(k0), float(k1)
 
 
-def structure_key(config: Config) -> dict[str, Any]:
-    """Everything that changes the generated code (and so needs a new build)."""
-    syn = config.synapses
-    return {
-        "sizes": {p: config.network.size(p) for p in POPULATIONS},
-        "cell_model": config.network.cell_model,
-        "dendrite": config.network.exc.dendrite,
-        "targets": {
-            p: _target_compartment(config, p) for p in EXCITATORY_PATHWAYS + INHIBITORY_PATHWAYS
-        },
-        "delays_ms": {
-            p: round(float(syn.pathway(p).delay) * 1e3, 9)
-            for p in EXCITATORY_PATHWAYS + INHIBITORY_PATHWAYS
-        },
-        "nmda_gating": syn.nmda_gating,
-        "kinetic_block": config.pharmacology.block_model == "kinetic",
-        "dt_ms": float(config.simulation.dt) * 1e3,
-        "duration_ms": float(config.simulation.duration) * 1e3,
-        "state_dt_ms": float(config.record.state_dt) * 1e3,
-        "trace_dt_ms": float(config.pharmacology.trace_dt) * 1e3,
-        "record_spikes": config.record.spikes,
-        "structural": _structural_key(config),
-        "stimuli": {p: sum(s.population == p for s in config.stimulation) for p in POPULATIONS},
-    }
-
-
-def _structural_key(config: Config) -> dict[str, Any] | None:
-    """The part of the structural config that shapes the compiled code."""
-    sp = config.structural
-    if not sp.enabled:
-        return None
-    data = sp.model_dump(mode="json")
-    for key in ("tau_ca", "beta_ca"):
-        data.pop(key)
-    data["elements"] = {
-        pop: {el: {k: v[k] for k in ("curve", "continuous", "tau_vacant")}
-              for el, v in els.items()}
-        for pop, els in data["elements"].items()
-    }
-    return data
-
-
-def structure_hash(config: Config) -> str:
-    """Short hash of :func:`structure_key`."""
-    text = json.dumps(structure_key(config), sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()[:16]
-
-
 @dataclass
 class BuiltNetwork:
     """The Brian2 objects of one network and its run-time inputs."""
@@ -254,12 +191,6 @@ class BuiltNetwork:
                 "(sizes, targets, delays, dt, durations or recording); it needs its own build"
             )
         return network_inputs(config, self, concentration_uM, growth_scale)
-
-
-def trace_length(config: Config) -> int:
-    """Number of samples of the concentration trace (one per ``trace_dt``)."""
-    sim = config.simulation
-    return int(math.ceil(float(sim.duration) / float(config.pharmacology.trace_dt))) + 1
 
 
 def network_inputs(
@@ -484,11 +415,11 @@ def build_network(config: Config, concentration_uM: Any = None) -> BuiltNetwork:
     plastic = set(config.structural.pathways) if config.structural.enabled else set()
     plastic_channels: dict[str, list[Channel]] = {}
     for pathway in EXCITATORY_PATHWAYS + INHIBITORY_PATHWAYS:
-        src, tgt = _split(pathway)
+        src, tgt = split_pathway(pathway)
         if src not in groups or tgt not in groups:
             continue
         cfg = syn.pathway(pathway)
-        sfx = "d" if _target_compartment(config, pathway) == "dend" else "s"
+        sfx = "d" if target_compartment(config, pathway) == "dend" else "s"
         # a plastic pathway is a pool of candidates, each holding nsyn synapses
         # each channel: (target variable, weight, divisor, factor, NMDA jump, gate);
         # static pathways turn them into on_pre code, plastic ones are

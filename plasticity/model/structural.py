@@ -40,8 +40,8 @@ from typing import Any
 import brian2 as b2
 import numpy as np
 
-from ..config import ELEMENTS, POPULATIONS, Config
-from .growth import gaussian_params, growth_expression
+from plasticity.config import ELEMENTS, POPULATIONS, Config
+from plasticity.model.growth import gaussian_params, growth_expression
 
 __all__ = [
     "ENGINE_SOURCE",

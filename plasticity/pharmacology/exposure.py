@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..config import ProtocolConfig
-from .pk import PK_SETS, Infusion, PKParameters, PKResult, simulate_pk
+from plasticity.config import ProtocolConfig
+from plasticity.pharmacology.pk import PK_SETS, Infusion, PKParameters, PKResult, simulate_pk
 
 __all__ = ["driving_concentration_uM", "infusions", "pk_parameters", "protocol_pk"]
 

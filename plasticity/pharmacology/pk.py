@@ -63,6 +63,7 @@ __all__ = [
     "PKResult",
     "base_fraction",
     "check_no_overlap",
+    "intervals_overlap",
     "clearance_ml_per_kg_min",
     "disposition_matrix",
     "half_lives_min",
@@ -407,19 +408,33 @@ class Infusion:
         return self.dose_mg_per_kg * weight_kg * base_fraction(self.salt)
 
 
-def _overlap(a: Infusion, b: Infusion) -> bool:
-    """Whether two doses are given at the same time.
+def intervals_overlap(start_a: float, duration_a: float, start_b: float,
+                      duration_b: float) -> bool:
+    """Whether two doses, given by start and duration (one time unit), are given at once.
 
-    Infusions overlap when their open intervals intersect. A bolus overlaps an
-    infusion strictly inside it, or another bolus at the same time; a bolus at
-    the start or end of an infusion (a loading dose) is allowed.
+    The one rule for overlapping doses (used by the protocol config and
+    :func:`check_no_overlap`): infusions overlap when their open intervals
+    intersect; a bolus (duration 0) overlaps an infusion strictly inside
+    it, or another bolus at the same time; a bolus at the start or end of
+    an infusion (a loading dose) is allowed.
+
+    Parameters
+    ----------
+    start_a, duration_a, start_b, duration_b : float
+        Start and duration of each dose, in the same unit.
+
+    Returns
+    -------
+    bool
+        True if the doses overlap.
     """
-    if a.is_bolus and b.is_bolus:
-        return a.start_min == b.start_min
-    if a.is_bolus or b.is_bolus:
-        bolus, inf = (a, b) if a.is_bolus else (b, a)
-        return inf.start_min < bolus.start_min < inf.end_min
-    return a.start_min < b.end_min and b.start_min < a.end_min
+    if duration_a == 0 and duration_b == 0:
+        return start_a == start_b
+    if duration_a == 0 or duration_b == 0:
+        (t, _), (s0, ds) = ((start_a, duration_a), (start_b, duration_b)) if duration_a == 0 \
+            else ((start_b, duration_b), (start_a, duration_a))
+        return s0 < t < s0 + ds
+    return start_a < start_b + duration_b and start_b < start_a + duration_a
 
 
 def check_no_overlap(infusions: Sequence[Infusion]) -> None:
@@ -438,7 +453,8 @@ def check_no_overlap(infusions: Sequence[Infusion]) -> None:
     for i, first in enumerate(infusions):
         for j in range(i + 1, len(infusions)):
             second = infusions[j]
-            if _overlap(first, second):
+            if intervals_overlap(first.start_min, first.duration_min,
+                                 second.start_min, second.duration_min):
                 raise ValueError(
                     f"infusions[{i}] ({first.start_min}-{first.end_min} min) and "
                     f"infusions[{j}] ({second.start_min}-{second.end_min} min) overlap; "

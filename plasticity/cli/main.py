@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     import numpy as np
 
-    from .config import Config, ProtocolConfig
-    from .pharmacology.pk import Infusion
+    from plasticity.config import Config, ProtocolConfig
+    from plasticity.pharmacology.pk import Infusion
 
 __all__ = ["main"]
 
@@ -45,7 +45,7 @@ _SET_HELP = (
 
 
 def _parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from plasticity import __version__
 
     parser = argparse.ArgumentParser(
         prog="plasticity",
@@ -156,16 +156,16 @@ def _parser() -> argparse.ArgumentParser:
                     f"'1 min'; at most {_PK_MAX_SAMPLES} samples)")
     pk.add_argument("-q", "--quiet", action="store_true",
                     help="print nothing (only write the files asked for)")
-    from .cli_sweep import add_parsers
+    from plasticity.cli.sweep import add_parsers
 
     add_parsers(sub, _SET_HELP)
     return parser
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from .config import load_config
-    from .experiment import run
-    from .storage import open_result
+    from plasticity.config import load_config
+    from plasticity.simulation.experiment import run
+    from plasticity.storage import open_result
 
     config = load_config(args.config, args.overrides)
     if config.sweep is not None:
@@ -196,12 +196,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .config import dump_config, load_config
+    from plasticity.config import dump_config, load_config
 
     config = load_config(args.config, args.overrides)
     sweep_text = ""
     if config.sweep is not None:  # every point of the sweep must be valid too
-        from .sweep import plan_from_file
+        from plasticity.sweep.design import plan_from_file
 
         plan = plan_from_file(args.config, args.overrides)
         sweep_text = f" (sweep: {len(plan.points)} points, {len(plan.builds)} build(s))"
@@ -213,7 +213,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
-    from .plots import plot_result
+    from plasticity.plots import plot_result
 
     out = args.output or args.result.with_name(args.result.stem + "_plots")
     for path in plot_result(args.result, out):
@@ -223,7 +223,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
 
 def _cmd_summary(args: argparse.Namespace) -> int:
-    from .storage import open_result
+    from plasticity.storage import open_result
 
     result = open_result(args.result)
     units = result.summary_units
@@ -259,8 +259,8 @@ def _clinical_minutes(t_min: float) -> str:
 
 def _pk_dt_min(text: str) -> float:
     """The ``--dt`` option in minutes; a user error unless it is a positive time."""
-    from .errors import UserInputError
-    from .units import UnitParseError, parse_quantity
+    from plasticity.errors import UserInputError
+    from plasticity.units import UnitParseError, parse_quantity
 
     try:
         dt_s = float(parse_quantity(text, "time"))
@@ -295,7 +295,7 @@ def _pk_times_min(
     """Samples every ``dt`` from ``lo`` to ``hi`` plus every dose start and end, sorted."""
     import numpy as np
 
-    from .errors import UserInputError
+    from plasticity.errors import UserInputError
 
     n = math.floor((hi - lo) / dt + 1e-9) + 1
     if n > _PK_MAX_SAMPLES:
@@ -312,7 +312,7 @@ def _pk_segments_min(config: Config) -> list[tuple[float, float]]:
     """(start, end) in clinical minutes of every network segment, if not real time."""
     if config.timeline.mode == "real_time":
         return []
-    from .timeline import segments
+    from plasticity.simulation.timeline import segments
 
     return [
         (seg.clinical_start_s / 60.0, (seg.clinical_start_s + seg.clinical_span_s) / 60.0)
@@ -339,7 +339,7 @@ def _write_csv_atomic(
     """Write equal-length columns as CSV through a temporary file, then rename."""
     import csv
 
-    from .storage import atomic_file
+    from plasticity.storage import atomic_file
 
     with atomic_file(path) as tmp, open(tmp, "w", newline="") as handle:
         writer = csv.writer(handle)
@@ -350,8 +350,8 @@ def _write_csv_atomic(
 
 def _pk_check_outputs(args: argparse.Namespace) -> None:
     """Refuse unusable output paths before any work is done."""
-    from .errors import UserInputError
-    from .plots import image_format
+    from plasticity.errors import UserInputError
+    from plasticity.plots import image_format
 
     if args.output is not None:
         try:
@@ -372,16 +372,16 @@ def _cmd_pk(args: argparse.Namespace) -> int:
     import brian2
     import numpy as np
 
-    from .config import EXCITATORY_PATHWAYS, load_config
-    from .errors import UserInputError
-    from .pharmacology.block import ketamine_block
-    from .pharmacology.exposure import (
+    from plasticity.config import EXCITATORY_PATHWAYS, load_config
+    from plasticity.errors import UserInputError
+    from plasticity.pharmacology.block import ketamine_block
+    from plasticity.pharmacology.exposure import (
         driving_concentration_uM,
         infusions,
         pk_parameters,
         protocol_pk,
     )
-    from .pharmacology.pk import pk_summary, terminal_half_life_min
+    from plasticity.pharmacology.pk import pk_summary, terminal_half_life_min
 
     dt = _pk_dt_min(args.dt)
     _pk_check_outputs(args)
@@ -436,7 +436,7 @@ def _cmd_pk(args: argparse.Namespace) -> int:
         ]
         _write_csv_atomic(args.csv, _PK_CSV_COLUMNS, columns)
     if args.output is not None:
-        from .plots import plot_pk
+        from plasticity.plots import plot_pk
 
         plot_pk(
             args.output, times, result.plasma_uM, blocks,
@@ -481,7 +481,7 @@ def _cmd_pk(args: argparse.Namespace) -> int:
 
 
 def _commands() -> dict:
-    from .cli_sweep import COMMANDS
+    from plasticity.cli.sweep import COMMANDS
 
     return {"run": _cmd_run, "validate": _cmd_validate, "plot": _cmd_plot,
             "summary": _cmd_summary, "pk": _cmd_pk, **COMMANDS}
@@ -490,8 +490,8 @@ def _commands() -> dict:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``plasticity`` command."""
     args = _parser().parse_args(argv)
-    from .errors import UserInputError
-    from .storage import ResultFileError
+    from plasticity.errors import UserInputError
+    from plasticity.storage import ResultFileError
 
     # Brian2 replaces sys.excepthook with one that blames Brian2 for every
     # error; our own errors are reported below.

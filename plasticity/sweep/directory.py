@@ -31,13 +31,14 @@ from typing import Any
 import h5py
 import numpy as np
 
-from . import __version__
-from .errors import UserInputError
-from .storage import atomic_file, atomic_h5
-from .sweep import SweepPlan
+from plasticity import __version__
+from plasticity.errors import UserInputError
+from plasticity.storage import INDEX_FORMAT, MANIFEST_FORMAT, atomic_file, atomic_h5
+from plasticity.sweep.grammar import split_value
 
 __all__ = ["INDEX", "MANIFEST", "STATUS_LOG", "build_index", "log_event", "point_done",
-           "point_path", "point_states", "read_log", "read_manifest", "write_manifest"]
+           "point_path", "point_states", "read_log", "read_log_since", "read_manifest",
+           "write_manifest"]
 
 MANIFEST = "manifest.json"
 STATUS_LOG = "status.jsonl"
@@ -50,21 +51,39 @@ def point_path(directory: Path, pid: str) -> Path:
     return Path(directory) / "points" / f"{pid}.h5"
 
 
-def write_manifest(directory: Path, plan: SweepPlan, config_text: str) -> dict[str, Any]:
+def write_manifest(directory: Path, plan: Any, config_text: str) -> dict[str, Any]:
     """Write the manifest of a new sweep, or check it against an existing one.
 
     Rerunning the same command resumes; pointing a different sweep at a
     directory that holds one is refused, so no finished point is ever
     overwritten by a point of another design.
+
+    Parameters
+    ----------
+    directory : path
+        The sweep directory (created if needed).
+    plan : SweepPlan
+        The expanded sweep (:func:`plasticity.sweep.design.expand`); only its
+        ``to_json()`` is used.
+    config_text : str
+        The config the sweep was made from, stored for reference.
+
+    Returns
+    -------
+    dict
+        The manifest in force (the existing one when resuming).
+
+    Raises
+    ------
+    UserInputError
+        If the directory holds another sweep.
     """
     directory = Path(directory)
     manifest = {
-        "format": "plasticity-sweep/1",
+        "format": MANIFEST_FORMAT,
         "plasticity_version": __version__,
         "created_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "base": plan.base,
         "config_yaml": config_text,
-        "replicates": plan.spec.replicates,
         **plan.to_json(),
     }
     existing = directory / MANIFEST
@@ -111,16 +130,38 @@ def log_event(directory: Path, pid: str, event: str, **extra: Any) -> None:
 
 def read_log(directory: Path) -> list[dict[str, Any]]:
     """Every event of the status log (a torn last line is skipped)."""
+    return read_log_since(directory, 0)[0]
+
+
+def read_log_since(directory: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """Events of the complete log lines after byte ``offset``, and the offset after them.
+
+    Parameters
+    ----------
+    directory : path
+        The sweep directory.
+    offset : int
+        Where the previous read stopped (0 for the whole log).
+
+    Returns
+    -------
+    (list of dict, int)
+        The events, and the offset to pass next time.
+    """
     path = Path(directory) / STATUS_LOG
     if not path.exists():
-        return []
+        return [], offset
+    with open(path, "rb") as handle:
+        handle.seek(offset)
+        chunk = handle.read()
+    complete = chunk[:chunk.rfind(b"\n") + 1]
     events = []
-    for line in path.read_text(errors="replace").splitlines():
+    for line in complete.splitlines():
         try:
             events.append(json.loads(line))
         except ValueError:
             continue
-    return events
+    return events, offset + len(complete)
 
 
 def point_done(path: Path) -> bool:
@@ -182,15 +223,13 @@ def summarize_states(states: dict[str, tuple[str, dict[str, Any]]]) -> dict[str,
 
 def _column(values: list[Any]) -> tuple[np.ndarray, str]:
     """A parameter column: numbers (unit in an attribute) or strings."""
-    from .sweep import _split
-
     numbers, units = [], set()
     for v in values:
         if v is None:
             numbers.append(np.nan)
             continue
         try:
-            x, unit = _split(v)
+            x, unit = split_value(v)
         except ValueError:
             break
         numbers.append(x)
@@ -235,7 +274,7 @@ def build_index(directory: Path) -> Path:
     names = sorted({n for v in summaries.values() for n in v})
     target = directory / INDEX
     with atomic_h5(target) as (f, _):
-        f.attrs["format"] = "plasticity-sweep-index/1"
+        f.attrs["format"] = INDEX_FORMAT
         f.attrs["plasticity_version"] = __version__
         f.attrs["created_utc"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         f.attrs["parameters"] = json.dumps(params)

@@ -1,11 +1,11 @@
 """Where sweep points run: local processes, a Slurm job array, or a Dask cluster.
 
 Every executor runs the same entry point, ``python -m plasticity
-sweep-worker DIR ...`` (:func:`plasticity.sweeprun.run_points`), each chunk
+sweep-worker DIR ...`` (:func:`plasticity.sweep.worker.run_points`), each chunk
 of points in its own process: a Brian2 device is global to a process, and a
 process of its own keeps a crash of one chunk away from the others. Chunks
 hold points of one build, so each chunk compiles at most once (and only the
-first chunk of a build anywhere compiles, :mod:`plasticity.builds`).
+first chunk of a build anywhere compiles, :mod:`plasticity.simulation.builds`).
 
 - ``local``: ``--workers`` processes on this machine, a progress bar fed by
   the points' status log.
@@ -23,15 +23,16 @@ import os
 import shlex
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from .errors import UserInputError
-from .sweepdir import log_event, point_states
+from plasticity.errors import UserInputError
+from plasticity.progress import ProgressBar
+from plasticity.simulation.environment import clean_environment
+from plasticity.sweep.directory import STATUS_LOG, log_event, point_states, read_log_since
 
 __all__ = ["chunk_points", "run_dask", "run_local", "slurm_scripts", "submit_slurm",
            "worker_command"]
@@ -72,76 +73,43 @@ def worker_command(directory: Path, ids: list[str] | None = None, *, chunks_file
 
 
 def _environment() -> dict[str, str]:
-    """The environment of workers and Slurm commands: ours, minus what breaks them.
-
-    ``LD_BIND_NOW`` (which Brian2 sets to run its programs) makes sbatch and
-    sinfo fail to load their plugins (undefined symbols at load time).
-    """
-    env = dict(os.environ)
-    env.pop("LD_BIND_NOW", None)
+    """The environment of workers and Slurm commands: ours, minus Brian2's run variables."""
+    env = clean_environment(dict(os.environ))
     env.setdefault("HDF5_USE_FILE_LOCKING", "FALSE")
     return env
 
 
 class _Monitor:
-    """A progress bar over the points of one run, fed by the status log."""
+    """Progress over the points of one run of a sweep, read from the status log."""
 
     def __init__(self, directory: Path, ids: list[str], quiet: bool):
-        self.directory, self.ids, self.quiet = directory, set(ids), quiet
-        self.stop = threading.Event()
-        self.thread = threading.Thread(target=self._loop, daemon=True)
-        log = Path(directory) / "status.jsonl"
+        self.directory, self.ids = Path(directory), set(ids)
+        log = self.directory / STATUS_LOG
         self.offset = log.stat().st_size if log.exists() else 0  # only events of this run
         self.last: dict[str, str] = {}
+        self.bar = ProgressBar(len(self.ids), unit="point", desc="sweep", enabled=not quiet)
 
     def counts(self) -> tuple[int, int]:
         """Points done and failed, from the log lines added since the last call."""
-        import json
-
-        log = Path(self.directory) / "status.jsonl"
-        if log.exists():
-            with open(log, "rb") as handle:
-                handle.seek(self.offset)
-                chunk = handle.read()
-            complete = chunk[:chunk.rfind(b"\n") + 1]
-            self.offset += len(complete)
-            for line in complete.splitlines():
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    continue
-                if event.get("id") in self.ids:
-                    self.last[event["id"]] = event.get("event", "")
+        events, self.offset = read_log_since(self.directory, self.offset)
+        for event in events:
+            if event.get("id") in self.ids:
+                self.last[event["id"]] = event.get("event", "")
         events = list(self.last.values())
         return events.count("done"), events.count("failed")
 
-    def _loop(self) -> None:
-        from tqdm import tqdm
-
-        bar = tqdm(total=len(self.ids), unit="point", desc="sweep", file=sys.stderr,
-                   dynamic_ncols=True)
-        try:
-            while True:
-                done, failed = self.counts()
-                bar.update(done + failed - bar.n)
-                bar.set_postfix(done=done, failed=failed, refresh=False)
-                if self.stop.wait(0.5):
-                    done, failed = self.counts()
-                    bar.update(done + failed - bar.n)
-                    bar.set_postfix(done=done, failed=failed)
-                    break
-        finally:
-            bar.close()
+    def _read(self) -> tuple[float, dict[str, int]]:
+        done, failed = self.counts()
+        return done + failed, {"done": done, "failed": failed}
 
     def __enter__(self) -> _Monitor:
-        if not self.quiet:
-            self.thread.start()
+        self._polling = self.bar.polling(self._read, period_s=0.5)
+        self._polling.__enter__()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.stop.set()
-        if not self.quiet:
-            self.thread.join()
+        self._polling.__exit__(*exc)
+        self.bar.close()
 
 
 def _run_chunk(directory: Path, ids: list[str]) -> int:
@@ -199,9 +167,8 @@ def run_dask(directory: Path, chunks: list[list[str]], *, workers: int, schedule
         system = str(settings.pop("system", "slurm")).lower()
         jobs = int(settings.pop("jobs", workers))
         startup_s = float(settings.pop("startup_timeout_s", 600))
-        # dask-jobqueue submits with this process's environment; Brian2's
-        # LD_BIND_NOW makes sbatch (and qsub wrappers) fail to load plugins
-        os.environ.pop("LD_BIND_NOW", None)
+        # dask-jobqueue submits with this process's own environment
+        clean_environment(os.environ)
         classes = {"slurm": "SLURMCluster", "pbs": "PBSCluster", "sge": "SGECluster",
                    "lsf": "LSFCluster"}
         if system not in classes:
@@ -254,51 +221,73 @@ def max_array_size(default: int = 1001) -> int:
     return default
 
 
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+def render_template(name: str, values: dict[str, str]) -> str:
+    """Template ``name`` of ``templates/`` with its ``{{key}}`` placeholders filled in.
+
+    A placeholder alone on its line whose value is empty removes the line.
+
+    Raises
+    ------
+    KeyError
+        If the template has a placeholder that ``values`` does not fill.
+    """
+    text = (TEMPLATES / name).read_text()
+    for key, value in values.items():
+        if value == "":
+            text = text.replace("{{" + key + "}}\n", "")
+        text = text.replace("{{" + key + "}}", value)
+    if "{{" in text:
+        raise KeyError(f"template {name}: unfilled placeholder {text[text.index('{{'):][:30]!r}")
+    return text
+
+
 def slurm_scripts(directory: Path, n_tasks: int, chunks_file: Path, settings: dict[str, Any],
                   ) -> tuple[str, str]:
-    """The array job script and the collect job script.
+    """The array job script and the collect job script (``templates/*.sbatch`` filled in).
 
-    ``settings``: ``partition``, ``time``, ``memory``, ``cpus``, ``throttle``,
-    ``signal_s`` (warning before the time limit, default 120), ``extra``
-    (more ``#SBATCH`` lines).
+    Parameters
+    ----------
+    directory : path
+        The sweep directory.
+    n_tasks : int
+        Array tasks (chunks).
+    chunks_file : path
+        JSON list of the point ids of each task.
+    settings : dict
+        ``partition``, ``time``, ``memory``, ``cpus``, ``throttle``,
+        ``signal_s`` (warning before the time limit, default 120), ``extra``
+        (more ``#SBATCH`` lines).
+
+    Returns
+    -------
+    (str, str)
+        The two batch scripts.
     """
     directory = Path(directory).resolve()
-    logs = directory / "logs"
-    python = shlex.quote(sys.executable)
     throttle = settings.get("throttle")
-    array = f"0-{n_tasks - 1}" + (f"%{int(throttle)}" if throttle else "")
-    lines = ["#!/bin/bash", f"#SBATCH --job-name=plasticity-{directory.name}",
-             f"#SBATCH --array={array}", f"#SBATCH --output={logs}/slurm-%A_%a.out",
-             f"#SBATCH --signal=B:USR1@{int(settings.get('signal_s', 120))}"]
+    options = []
     for key, flag in (("partition", "--partition"), ("time", "--time"), ("memory", "--mem"),
                       ("cpus", "--cpus-per-task")):
         if settings.get(key):
-            lines.append(f"#SBATCH {flag}={settings[key]}")
-    lines += [f"#SBATCH {extra}" for extra in settings.get("extra", [])]
+            options.append(f"#SBATCH {flag}={settings[key]}")
+    options += [f"#SBATCH {extra}" for extra in settings.get("extra", [])]
     worker = " ".join(shlex.quote(c) for c in worker_command(
         directory, chunks_file=chunks_file, task="$SLURM_ARRAY_TASK_ID")).replace(
         "'$SLURM_ARRAY_TASK_ID'", '"$SLURM_ARRAY_TASK_ID"')
-    lines += [
-        "# HDF5 file locks fail on some parallel filesystems; files are written atomically",
-        "export HDF5_USE_FILE_LOCKING=FALSE",
-        "# the warning signal before the time limit goes to the batch shell (B:); pass it",
-        "# on so the worker stops after its current point",
-        f"{worker} &",
-        "WORKER=$!",
-        "trap 'kill -USR1 $WORKER 2>/dev/null' USR1 TERM",
-        "wait $WORKER",
-        "STATUS=$?",
-        "# wait again if a signal interrupted the first wait",
-        "if kill -0 $WORKER 2>/dev/null; then wait $WORKER; STATUS=$?; fi",
-        "exit $STATUS",
-    ]
-    collect = ["#!/bin/bash", f"#SBATCH --job-name=plasticity-collect-{directory.name}",
-               f"#SBATCH --output={logs}/slurm-collect-%j.out", "#SBATCH --time=00:30:00"]
-    if settings.get("partition"):
-        collect.append(f"#SBATCH --partition={settings['partition']}")
-    collect += ["export HDF5_USE_FILE_LOCKING=FALSE",
-                f"{python} -m plasticity collect {shlex.quote(str(directory))}"]
-    return "\n".join(lines) + "\n", "\n".join(collect) + "\n"
+    common = {"name": directory.name, "logs": str(directory / "logs")}
+    array = render_template("array.sbatch", {
+        **common, "array": f"0-{n_tasks - 1}" + (f"%{int(throttle)}" if throttle else ""),
+        "signal_s": str(int(settings.get("signal_s", 120))),
+        "sbatch_options": "\n".join(options), "worker": worker})
+    partition = [f"#SBATCH --partition={settings['partition']}"] if settings.get("partition") \
+        else []
+    collect = render_template("collect.sbatch", {
+        **common, "sbatch_options": "\n".join(partition),
+        "python": shlex.quote(sys.executable), "directory": shlex.quote(str(directory))})
+    return array, collect
 
 
 def submit_slurm(directory: Path, chunks: list[list[str]], settings: dict[str, Any], *,

@@ -1,6 +1,6 @@
 """Check the clinical-time mapping: one experiment at several compressions.
 
-A compressed timeline (:mod:`plasticity.timeline`) assumes that the
+A compressed timeline (:mod:`plasticity.simulation.timeline`) assumes that the
 network's own dynamics relax much faster than the compressed drug time
 course changes. This module tests that assumption the way a user would: it
 runs the same experiment at several compression factors (e.g. spanning 10x)
@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import Config, load_config
-from .experiment import run
-from .storage import Result, open_result
+from plasticity.config import Config, load_config
+from plasticity.simulation.experiment import run
+from plasticity.storage import Result, open_result
 
 __all__ = ["CompressionCheck", "clinical_readouts", "compare_compressions"]
 

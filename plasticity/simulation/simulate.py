@@ -12,45 +12,36 @@ Two Brian2 targets are supported:
     Brian2's Cython runtime, for debugging and for interactive use.
 
 Whole experiments (every timeline segment, checkpointed, into one result
-file) are run by :func:`plasticity.experiment.run`.
+file) are run by :func:`plasticity.simulation.experiment.run`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import gc
 import hashlib
-import json
 import os
-import platform
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import brian2 as b2
 import numpy as np
 from brian2.devices.device import reset_device
 
-from . import __version__
-from .analysis import band_power_fraction, summarize_population
-from .builds import code_key, compiler_signature, ensure_build, scratch_root
-from .config import Config
-from .model.network import BuiltNetwork, build_network, structure_key, trace_length
-from .model.structural import STATE_FILE, engine_state, read_snapshots, write_state
-from .storage import Series
+from plasticity.config import Config
+from plasticity.model.layout import trace_length
+from plasticity.model.network import BuiltNetwork, build_network
+from plasticity.model.structural import STATE_FILE, engine_state, read_snapshots, write_state
+from plasticity.progress import ProgressBar
+from plasticity.simulation.builds import code_key, compiler_signature, ensure_build, scratch_root
+from plasticity.simulation.environment import environment_restored
+from plasticity.simulation.rundata import PACKAGE_DIR, RunData
 
-__all__ = ["RunData", "build_root", "concentration_at", "simulate", "simulate_many", "summarize"]
+__all__ = ["build_root", "simulate", "simulate_many"]
 
-_PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def build_root(config: Config | None = None) -> Path:
@@ -72,7 +63,7 @@ def _model_source_hash() -> str:
     code loaded before (they would be found later under the new key).
     """
     h = hashlib.sha256()
-    model_dir = _PACKAGE_DIR / "model"
+    model_dir = PACKAGE_DIR / "model"
     sources = sorted(model_dir.glob("*.py")) + sorted(model_dir.glob("*.cpp"))
     for path in sources + [Path(__file__)]:
         h.update(path.read_bytes())
@@ -82,100 +73,45 @@ def _model_source_hash() -> str:
 _model_source_hash()  # at import, right after the model modules were imported
 
 
-def build_key(config: Config) -> str:
-    """Key of what decides the compiled program besides the toolchain.
-
-    Configs with equal keys (other values, other seeds) run one compiled
-    program; the build cache itself is keyed on the generated code and the
-    toolchain (:func:`plasticity.builds.code_key`). Sweeps group points by it.
-    """
-    parts = {"structure": structure_key(config), "threads": config.simulation.threads,
-             "cpu_target": config.simulation.cpu_target}
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()
-                          ).hexdigest()[:20]
-
-
-@dataclass
-class RunData:
-    """Everything read back from a finished simulation."""
-
-    spikes: dict[str, tuple[np.ndarray, np.ndarray]]  # pop -> (ids, times ms)
-    sizes: dict[str, int]
-    probe_time_ms: np.ndarray
-    probes: dict[str, dict[str, np.ndarray]]  # pop -> var -> values (SI)
-    probe_meta: dict[str, dict[str, tuple[str, str, str]]]
-    n_synapses: dict[str, int]
-    timings: dict[str, float]
-    build_dir: str | None
-    concentration_uM: np.ndarray  # the drug trace the run used, one value per trace_dt
-    trace_dt_ms: float
-    # structural plasticity: "time_ms" and per plastic pathway n_syn_, created_,
-    # deleted_ at every update; snapshots: pathway -> (times_ms, [edges (n x 3:
-    # pre, post, nsyn) per snapshot])
-    structure: dict[str, np.ndarray] = field(default_factory=dict)
-    snapshots: dict[str, tuple[np.ndarray, list[np.ndarray]]] = field(default_factory=dict)
-    # structural state at the end (plasticity.model.structural.state_layout),
-    # from which the next segment of a timeline goes on
-    final_state: dict[str, np.ndarray] = field(default_factory=dict)
-
-
 # --------------------------------------------------------------------------- #
 # Progress
 # --------------------------------------------------------------------------- #
 class _Progress:
-    """A tqdm bar fed from the standalone program's progress file."""
+    """Progress of a batch of runs, fed from each program's progress file.
+
+    Position is in simulated seconds over all runs of the batch; the
+    compiled program writes the fraction done of the current run.
+    """
 
     def __init__(self, span_s: float, n_runs: int, enabled: bool):
-        self.enabled = enabled
         self.span_s = span_s
-        self.total_s = span_s * n_runs
         self.offset_s = -span_s
-        self.bar = None
-
-    def start(self) -> None:
-        """Show the bar (when the simulation itself starts, after building)."""
-        if self.enabled and self.bar is None:
-            from tqdm import tqdm
-
-            self.bar = tqdm(total=round(self.total_s, 3), unit="sim-s", file=sys.stderr,
-                            desc="simulating", leave=False, dynamic_ncols=True)
+        self.bar = ProgressBar(round(span_s * n_runs, 3), unit="sim-s", desc="simulating",
+                               enabled=enabled, leave=False)
 
     def update(self, fraction: float) -> None:
-        if self.bar is not None:
-            target = round(self.offset_s + min(max(fraction, 0.0), 1.0) * self.span_s, 3)
-            self.bar.update(max(0.0, target - self.bar.n))
+        """Move to ``fraction`` of the current run."""
+        self.bar.set(round(self.offset_s + min(max(fraction, 0.0), 1.0) * self.span_s, 3))
 
     def next_run(self) -> None:
-        """Move on to the next simulation of a batch."""
+        """Move on to the next simulation of a batch (the bar shows once simulation starts)."""
         self.offset_s += self.span_s
-        self.start()
+        self.bar.start()
 
     def close(self) -> None:
-        if self.bar is not None:
-            self.offset_s = self.total_s - self.span_s
-            self.update(1.0)
-            self.bar.close()
+        """Fill and remove the bar."""
+        self.bar.set(self.bar.total)
+        self.bar.close()
 
-    @contextlib.contextmanager
-    def watch(self, path: Path) -> Iterator[None]:
-        """Poll ``path`` (written by the C++ report function) while running."""
-        stop = threading.Event()
-
-        def poll() -> None:
-            while not stop.wait(0.25):
-                with contextlib.suppress(OSError, ValueError, IndexError):
-                    self.update(float(path.read_text().split()[0]))
-
-        thread = threading.Thread(target=poll, daemon=True)
+    def watch(self, path: Path):
+        """Context: poll ``path`` (written by the C++ report function) while a run goes on."""
         self.next_run()
-        if self.enabled:
-            thread.start()
-        try:
-            yield
-        finally:
-            stop.set()
-            if self.enabled:
-                thread.join()
+
+        def read():
+            fraction = min(max(float(path.read_text().split()[0]), 0.0), 1.0)
+            return round(self.offset_s + fraction * self.span_s, 3), {}
+
+        return self.bar.polling(read)
 
 
 def _progress_operation(duration: b2.Quantity, dt: b2.Quantity) -> b2.NeuronGroup:
@@ -215,7 +151,7 @@ double plasticity_progress(double t) {{
 # --------------------------------------------------------------------------- #
 # Device handling
 # --------------------------------------------------------------------------- #
-def _select_standalone(threads: int, cpu_target: str = "native") -> list[str]:
+def select_standalone(threads: int, cpu_target: str = "native") -> list[str]:
     """Activate the standalone device; returns the compiler flags in use."""
     # Objects of an earlier build in this process must be gone, or Brian2
     # suffixes the new names ("exc_codeobject_1") and the code differs.
@@ -328,7 +264,7 @@ def _run_standalone(
 
     The program is generated in node-local scratch and taken from (or
     compiled into) the build cache, keyed on the generated code
-    (:mod:`plasticity.builds`). Each run reads its inputs from and writes its
+    (:mod:`plasticity.simulation.builds`). Each run reads its inputs from and writes its
     outputs to its own scratch directory, so runs of one build may go on in
     any number of processes at once. With ``carry`` each run starts from the
     structural state the previous one ended with (the first from
@@ -340,7 +276,7 @@ def _run_standalone(
     work = Path(tempfile.mkdtemp(prefix="plasticity-", dir=scratch_root()))
     try:
         t0 = time.perf_counter()
-        flags = _select_standalone(config.simulation.threads, config.simulation.cpu_target)
+        flags = select_standalone(config.simulation.threads, config.simulation.cpu_target)
         built = build_network(config)
         built.network.add(_progress_operation(config.simulation.duration, config.simulation.dt))
         built.network.run(config.simulation.duration, namespace={})
@@ -361,7 +297,7 @@ def _run_standalone(
                                  results_dir)
             t1 = time.perf_counter()
             try:
-                with progress.watch(results_dir / "progress.txt"), _environment_kept():
+                with progress.watch(results_dir / "progress.txt"), environment_restored():
                     b2.device.run(
                         directory=str(build_dir),
                         results_directory=os.path.relpath(results_dir, build_dir),
@@ -380,23 +316,6 @@ def _run_standalone(
         b2.device.reinit()
         reset_device()
     return out
-
-
-@contextlib.contextmanager
-def _environment_kept() -> Iterator[None]:
-    """Undo the environment changes Brian2 makes to run a program.
-
-    Brian2 sets its run environment (``LD_BIND_NOW=1``) in ``os.environ``
-    and leaves it there; every later subprocess of the user's process then
-    inherits it, and Slurm's commands (sbatch, sinfo) fail to load their
-    plugins under immediate binding.
-    """
-    saved = dict(os.environ)
-    try:
-        yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
 
 
 def _compile(directory: Path) -> None:
@@ -521,146 +440,3 @@ def simulate_many(
         return out
     finally:
         bar.close()
-
-
-# --------------------------------------------------------------------------- #
-# Result assembly
-# --------------------------------------------------------------------------- #
-_SI_UNITS = {"volt": (1e3, "mV"), "amp": (1e12, "pA"), "1": (1.0, "1")}
-
-
-def _series(config: Config, data: RunData) -> list[Series]:
-    out = []
-    t = data.probe_time_ms
-    variables: dict[str, tuple[np.ndarray, str, str]] = {}
-    for pop, pop_values in data.probes.items():
-        for name, (_, unit, description) in data.probe_meta[pop].items():
-            scale, label = _SI_UNITS[unit]
-            if name in ("nmda_block", "mg_unblock"):
-                key = f"{name}_exc_to_{pop}"
-                description = f"{description} (pathway exc_to_{pop})"
-            elif name == "lfp_proxy":
-                key = name
-            else:
-                key = f"{name}_{pop}"
-                description = f"{description} ({pop})"
-            variables[key] = (pop_values[name] * scale, label, description)
-    trace_dt_ms = data.trace_dt_ms
-    conc = concentration_at(data, t)
-    variables["ketamine_conc"] = (
-        conc, "uM", f"ketamine concentration driving the block (sampled every {trace_dt_ms:g} ms)"
-    )
-    if len(t):
-        out.append(Series("state", t, variables))
-    bin_ms = float(config.record.rate_bin) * 1e3
-    t_stop = float(config.simulation.duration) * 1e3
-    edges = np.arange(0.0, t_stop + 1e-9, bin_ms)
-    centres = 0.5 * (edges[:-1] + edges[1:])
-    rates = {}
-    for pop, (_, times) in data.spikes.items():
-        counts, _ = np.histogram(times, bins=edges)
-        n = max(data.sizes[pop], 1)
-        rates[f"rate_{pop}"] = (counts / (n * bin_ms * 1e-3), "Hz", f"population rate of {pop}")
-    if rates:
-        out.append(Series("rates", centres, rates))
-    if data.structure:
-        meaning = {"n_syn_": "synapses", "created_": "synapses formed at the update",
-                   "deleted_": "synapses eliminated at the update"}
-        variables = {}
-        for key, values in data.structure.items():
-            for prefix, what in meaning.items():
-                if key.startswith(prefix):
-                    variables[key] = (values, "1", f"{what} ({key.removeprefix(prefix)})")
-        out.append(Series("connectivity", data.structure["time_ms"], variables))
-    return out
-
-
-def concentration_at(data: RunData, time_ms: np.ndarray) -> np.ndarray:
-    """The drug concentration (uM) the network used at network times ``time_ms``.
-
-    The trace is a Brian2 TimedArray: sample ``i`` holds on
-    ``[i * trace_dt, (i + 1) * trace_dt)``.
-    """
-    index = np.floor(np.asarray(time_ms, dtype=float) / data.trace_dt_ms + 1e-9).astype(int)
-    return data.concentration_uM[np.clip(index, 0, len(data.concentration_uM) - 1)]
-
-
-def summarize(config: Config, data: RunData) -> dict[str, tuple[float, str]]:
-    """Scalar readouts of a run, after the warm-up: ``{key: (value, units)}``."""
-    t0 = float(config.simulation.warmup) * 1e3
-    t1 = float(config.simulation.duration) * 1e3
-    summary: dict[str, tuple[float, str]] = {
-        "ketamine_uM": (_mean_concentration(data, t0, t1), "uM"),
-        "seed": (float(config.seed), "1"),
-    }
-    units = {"rate_hz": "Hz", "peak_freq_hz": "Hz"}
-    for pop, (ids, times) in data.spikes.items():
-        stats = summarize_population(ids, times, data.sizes[pop], t0, t1, bin_ms=1.0)
-        for key, value in stats.items():
-            summary[f"{pop}_{key}"] = (float(value), units.get(key, "1"))
-    mask = data.probe_time_ms >= t0
-    for pop, values in data.probes.items():
-        for name in ("nmda_block", "mg_unblock"):
-            if name in values and mask.any():
-                summary[f"{name}_exc_to_{pop}"] = (float(np.mean(values[name][mask])), "1")
-        if "v_mean" in values and mask.any():
-            summary[f"{pop}_v_mean_mV"] = (float(np.mean(values["v_mean"][mask]) * 1e3), "mV")
-    lfp = data.probes.get("exc", {}).get("lfp_proxy")
-    dt_ms = float(config.record.state_dt) * 1e3
-    # the gamma band (30-80 Hz) needs samples finer than 1/(2 * 80 Hz)
-    if lfp is not None and mask.sum() > 16 and dt_ms < 1e3 / 160.0:
-        summary["lfp_gamma_fraction"] = (float(band_power_fraction(lfp[mask], dt_ms)), "1")
-    for name, n in data.n_synapses.items():
-        summary[f"n_syn_{name}"] = (float(n), "1")
-    for key, values in data.structure.items():
-        if key.startswith(("created_", "deleted_")):
-            summary[f"sp_{key}"] = (float(np.sum(values)), "1")
-    return summary
-
-
-def _mean_concentration(data: RunData, t0_ms: float, t1_ms: float) -> float:
-    """Mean drug concentration over ``[t0, t1)`` of network time (uM)."""
-    steps = np.arange(t0_ms, t1_ms, min(data.trace_dt_ms, max(t1_ms - t0_ms, 1e-9)))
-    return float(np.mean(concentration_at(data, steps))) if len(steps) else 0.0
-
-
-def _git_commit() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(_PACKAGE_DIR), "rev-parse", "HEAD"],
-            capture_output=True, text=True, timeout=5, check=True,
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "-C", str(_PACKAGE_DIR), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True, text=True, timeout=5, check=True,
-        ).stdout.strip()
-        return out + ("-dirty" if dirty else "")
-    except (OSError, subprocess.SubprocessError):
-        return "unknown"
-
-
-def _provenance(config: Config, data: RunData, wall_s: float, started: str) -> dict[str, Any]:
-    import h5py
-
-    return {
-        "plasticity_version": __version__,
-        "brian2_version": b2.__version__,
-        "numpy_version": np.__version__,
-        "h5py_version": h5py.__version__,
-        "python_version": platform.python_version(),
-        "git_commit": _git_commit(),
-        "seed": int(config.seed),
-        "device": config.simulation.device,
-        "codegen_target": "cpp_standalone" if config.simulation.device == "cpp_standalone"
-        else "cython",
-        "threads": int(config.simulation.threads),
-        "build_key": Path(data.build_dir).name if data.build_dir else "",
-        "build_dir": data.build_dir or "",
-        "build_s": float(data.timings.get("build_s", 0.0)),
-        "run_s": float(data.timings.get("run_s", 0.0)),
-        "wall_time_s": float(wall_s),
-        "started_utc": started,
-        "host": socket.gethostname(),
-        "platform": platform.platform(),
-        "command": " ".join(sys.argv),
-    }

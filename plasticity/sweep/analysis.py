@@ -25,8 +25,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from .errors import UserInputError
-from .sweepdir import INDEX, build_index, point_path, read_manifest
+from plasticity.errors import UserInputError
+from plasticity.sweep.directory import INDEX, STATUS_LOG, build_index, point_path, read_manifest
 
 __all__ = ["load_sweep", "sensitivity", "sweep_table"]
 
@@ -59,7 +59,7 @@ def sweep_table(directory: str | Path) -> tuple[pd.DataFrame, dict[str, str], di
     """
     directory = Path(directory)
     index = directory / INDEX
-    log = directory / "status.jsonl"
+    log = directory / STATUS_LOG
     if not index.exists() or (log.exists() and log.stat().st_mtime > index.stat().st_mtime):
         read_manifest(directory)  # a clear error if this is no sweep directory
         build_index(directory)
@@ -111,7 +111,7 @@ def load_sweep(directory: str | Path, *, spikes: bool = False) -> xr.Dataset | p
         ds.attrs["sweep_directory"] = str(Path(directory))
         return ds
     if spikes:
-        from .storage import open_result
+        from plasticity.storage import open_result
 
         loaded = []
         for pid, state in zip(table["id"], table["state"], strict=True):

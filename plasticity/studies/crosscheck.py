@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .storage import Result
+from plasticity.storage import Result
 
 __all__ = ["READOUTS", "EnvelopeCheck", "envelope_check", "leave_one_out", "load_reference",
            "permutation_test", "trajectories"]

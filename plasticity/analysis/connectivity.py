@@ -17,7 +17,7 @@ from collections.abc import Mapping
 import numpy as np
 import xarray as xr
 
-from .storage import MissingEntryError, Result
+from plasticity.storage import MissingEntryError, Result
 
 __all__ = ["block_probability", "group_connectivity"]
 

@@ -1,6 +1,6 @@
 """Run a whole experiment: every timeline segment, checkpointed, into one result file.
 
-An experiment is the list of segments of :mod:`plasticity.timeline` (one
+An experiment is the list of segments of :mod:`plasticity.simulation.timeline` (one
 for a plain run). All segments share one network structure, so in
 cpp_standalone they run on one compiled program, each with its own seed and
 drug-concentration trace as run-time inputs.
@@ -22,20 +22,26 @@ readouts.
 from __future__ import annotations
 
 import hashlib
-import json
 import shutil
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import h5py
 import numpy as np
 
-from .config import Config, dump_config
-from .model.network import trace_length
-from .simulate import RunData, _provenance, _series, simulate_many, summarize
-from .storage import Series, SpikeData, atomic_h5, write_result
-from .timeline import Segment, concentration_trace, segments
+from plasticity.config import Config, dump_config
+from plasticity.model.layout import trace_length
+from plasticity.simulation import rundata
+from plasticity.simulation.rundata import RunData, summarize
+from plasticity.simulation.simulate import simulate_many
+from plasticity.simulation.timeline import Segment, concentration_trace, segments
+from plasticity.storage import (
+    Series,
+    SpikeData,
+    read_checkpoint,
+    write_checkpoint,
+    write_result,
+)
 
 __all__ = ["parts_dir", "run"]
 
@@ -59,70 +65,13 @@ def _part_path(directory: Path, index: int) -> Path:
 
 
 def _save_part(path: Path, key: str, data: RunData) -> None:
-    with atomic_h5(path) as (f, _):
-        f.attrs["config_hash"] = key
-        f.attrs["trace_dt_ms"] = data.trace_dt_ms
-        f.attrs["build_dir"] = data.build_dir or ""
-        f.attrs["meta"] = json.dumps({
-            "sizes": data.sizes, "n_synapses": data.n_synapses, "timings": data.timings,
-            "probe_meta": data.probe_meta,
-        })
-        f["probe_time_ms"] = data.probe_time_ms
-        f["concentration_uM"] = data.concentration_uM
-        for pop, (ids, times) in data.spikes.items():
-            f[f"spikes/{pop}/ids"] = ids
-            f[f"spikes/{pop}/times_ms"] = times
-        for pop, values in data.probes.items():
-            for name, arr in values.items():
-                f[f"probes/{pop}/{name}"] = arr
-        for name, arr in data.structure.items():
-            f[f"structure/{name}"] = arr
-        for pathway, (times, edges) in data.snapshots.items():
-            g = f.create_group(f"snapshots/{pathway}")
-            g["times_ms"] = times
-            for k, block in enumerate(edges):
-                g[f"edges_{k:06d}"] = block
-        for key, arr in data.final_state.items():
-            f.create_dataset(f"final_state/{key}", data=arr, compression="gzip",
-                             compression_opts=1)
+    write_checkpoint(path, key, vars(data))
 
 
 def _load_part(path: Path, key: str) -> RunData | None:
     """The segment stored at ``path``, or None if absent, foreign or unreadable."""
-    try:
-        with h5py.File(path, "r") as f:
-            if f.attrs.get("config_hash") != key:
-                return None
-            meta = json.loads(f.attrs["meta"])
-            spikes = {pop: (g["ids"][()], g["times_ms"][()]) for pop, g in f["spikes"].items()}
-            probes = {
-                pop: {name: ds[()] for name, ds in g.items()} for pop, g in f["probes"].items()
-            } if "probes" in f else {}
-            return RunData(
-                spikes=spikes,
-                sizes=meta["sizes"],
-                probe_time_ms=f["probe_time_ms"][()],
-                probes=probes,
-                probe_meta={p: {k: tuple(v) for k, v in m.items()}
-                            for p, m in meta["probe_meta"].items()},
-                n_synapses=meta["n_synapses"],
-                timings=meta["timings"],
-                build_dir=str(f.attrs["build_dir"]) or None,
-                concentration_uM=f["concentration_uM"][()],
-                trace_dt_ms=float(f.attrs["trace_dt_ms"]),
-                structure={k: ds[()] for k, ds in f.get("structure", {}).items()},
-                snapshots={
-                    pathway: (g["times_ms"][()],
-                              [g[k][()] for k in sorted(g) if k.startswith("edges_")])
-                    for pathway, g in f.get("snapshots", {}).items()
-                },
-                final_state={
-                    f"{name}/{owner}": ds[()]
-                    for name, g in f.get("final_state", {}).items() for owner, ds in g.items()
-                },
-            )
-    except (OSError, KeyError, ValueError):
-        return None
+    fields = read_checkpoint(path, key)
+    return None if fields is None else RunData(**fields)
 
 
 # --------------------------------------------------------------------------- #
@@ -133,7 +82,7 @@ def _merge_series(config: Config, segs: list[Segment], datas: list[RunData]) -> 
     duration_ms = float(config.simulation.duration) * 1e3
     pieces: dict[str, list[Series]] = {}
     for data in datas:
-        for series in _series(config, data):
+        for series in rundata.series(config, data):
             pieces.setdefault(series.name, []).append(series)
     out = []
     for name, parts in pieces.items():
@@ -277,7 +226,7 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
         for seg, data in zip(segs, ordered, strict=True)
     ]
     wall = time.perf_counter() - t0
-    provenance = _provenance(config, ordered[0], wall, started)
+    provenance = rundata.provenance(config, ordered[0], wall, started)
     provenance["build_s"] = float(sum(d.timings.get("build_s", 0.0) for d in ordered))
     provenance["run_s"] = float(sum(d.timings.get("run_s", 0.0) for d in ordered))
     provenance.update(

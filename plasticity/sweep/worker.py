@@ -22,8 +22,8 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from .sweep import point_config
-from .sweepdir import log_event, point_done, point_path, read_manifest
+from plasticity.sweep.design import point_config
+from plasticity.sweep.directory import log_event, point_done, point_path, read_manifest
 
 __all__ = ["run_points"]
 
@@ -43,7 +43,7 @@ def run_points(directory: Path, ids: list[str], *, quiet: bool = True) -> tuple[
     (int, int)
         Points done (including those found done) and points failed.
     """
-    from .experiment import run
+    from plasticity.simulation.experiment import run
 
     directory = Path(directory)
     manifest = read_manifest(directory)

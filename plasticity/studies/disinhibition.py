@@ -19,9 +19,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .analysis import paired_effect
-from .config import Config, load_config
-from .simulate import simulate_many, summarize
+from plasticity.analysis import paired_effect
+from plasticity.config import Config, load_config
+from plasticity.simulation.rundata import summarize
+from plasticity.simulation.simulate import simulate_many
 
 __all__ = ["CONDITIONS", "SignTestResult", "run_sign_test"]
 

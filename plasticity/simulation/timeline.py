@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import Config
+from plasticity.config import Config
 
 __all__ = ["Segment", "concentration_trace", "segment_seed", "segments"]
 
@@ -102,7 +102,7 @@ def concentration_trace(config: Config, segment: Segment, n_samples: int) -> np.
     """Concentration (uM) driving the block, sampled every ``trace_dt`` of network time."""
     if config.pharmacology.protocol is None:
         return np.full(n_samples, float(config.pharmacology.ketamine_uM))
-    from .pharmacology.exposure import driving_concentration_uM
+    from plasticity.pharmacology.exposure import driving_concentration_uM
 
     dt = float(config.pharmacology.trace_dt)
     clinical = segment.clinical_time_s(np.arange(n_samples) * dt)

@@ -41,11 +41,9 @@ __all__ = [
     "binned_spike_counts",
     "bootstrap_ci",
     "isi_cv",
-    "load_sweep",
     "mean_rate",
     "paired_effect",
     "peak_frequency",
-    "sensitivity",
     "population_rate",
     "power_spectrum",
     "summarize_population",
@@ -633,16 +631,3 @@ def paired_effect(
         "n": int(base.size),
     }
 
-
-def load_sweep(directory: Any, *, spikes: bool = False) -> Any:
-    """A sweep's parameters and summaries: see :func:`plasticity.sweep_analysis.load_sweep`."""
-    from .sweep_analysis import load_sweep as _load_sweep
-
-    return _load_sweep(directory, spikes=spikes)
-
-
-def sensitivity(directory: Any, output: str, *, block: int | None = None, seed: int = 0) -> Any:
-    """Morris or Sobol indices: see :func:`plasticity.sweep_analysis.sensitivity`."""
-    from .sweep_analysis import sensitivity as _sensitivity
-
-    return _sensitivity(directory, output, block=block, seed=seed)

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import textwrap
 from pathlib import Path
 from typing import Any
 
-from .errors import UserInputError
+from plasticity.errors import UserInputError
+from plasticity.sweep.directory import (
+    INDEX,
+    build_index,
+    point_states,
+    read_manifest,
+    summarize_states,
+)
 
 __all__ = ["COMMANDS", "add_parsers"]
 
@@ -86,7 +92,7 @@ def add_parsers(sub: Any, set_help: str) -> None:
         "collect", help="build the sweep index (index.h5) for notebooks",
         description="Write DIR/index.h5 atomically: one row per point with its parameters, "
         "seed, state and every /summary scalar, and links to the finished point files. "
-        "Load it with plasticity.analysis.load_sweep(DIR).")
+        "Load it with plasticity.sweep.load_sweep(DIR).")
     collect.add_argument("directory", type=Path, help="sweep directory")
     collect.add_argument("-q", "--quiet", action="store_true")
 
@@ -98,15 +104,6 @@ def add_parsers(sub: Any, set_help: str) -> None:
     worker.add_argument("--chunks", type=Path, help="chunks file (Slurm array)")
     worker.add_argument("--task", type=int, help="index into the chunks file")
     worker.add_argument("-q", "--quiet", action="store_true")
-
-
-def _load(args: argparse.Namespace):
-    from .sweep import plan_from_file
-
-    plan = plan_from_file(args.config, args.overrides)
-    if plan is None:
-        raise UserInputError(f"{args.config}: no sweep section (see 'plasticity sweep --help')")
-    return plan
 
 
 def _format_value(value: Any) -> str:
@@ -126,79 +123,37 @@ def _print_table(plan: Any) -> None:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    import yaml
-
-    from . import executors
-    from .sweepdir import build_index, point_states, write_manifest
+    from plasticity.sweep import api
 
     for flag, value in (("--workers", args.workers), ("--throttle", args.throttle),
                         ("--chunk", args.chunk), ("--cpus", args.cpus)):
         if value is not None and value < 1:
             raise UserInputError(f"{flag} {value}: expected a whole number of at least 1")
-    plan = _load(args)
-    spec = plan.spec
-    n_builds = len(plan.builds)
     if args.dry_run:
+        plan = api.plan(args.config, args.overrides)
         _print_table(plan)
         dup = f", {plan.duplicates} duplicates dropped" if plan.duplicates else ""
-        print(f"{len(plan.points)} points ({spec.replicates} replicate(s) each{dup}); "
-              f"{n_builds} build(s): points of one build share one compiled program")
+        print(f"{len(plan.points)} points ({plan.spec.replicates} replicate(s) each{dup}); "
+              f"{len(plan.builds)} build(s): points of one build share one compiled program")
         return 0
-    directory = args.output or Path("results") / f"{plan.base.get('name', 'experiment')}_sweep"
-    raw = {**plan.base, "sweep": spec.model_dump(mode="json", exclude_defaults=True)}
-    manifest = write_manifest(directory, plan, yaml.safe_dump(raw, sort_keys=False))
-    states = point_states(directory, manifest)
-    todo_states = ("missing", "failed") if args.retry_failed else ("missing",)
-    todo = [p for p in manifest["points"] if states[p["id"]][0] in todo_states]
-    running = sum(1 for s, _ in states.values() if s == "running")
-    if not args.quiet:
-        done = sum(1 for s, _ in states.values() if s == "done")
-        print(f"{directory}: {len(plan.points)} points, {done} done, {len(todo)} to run"
-              + (f", {running} running elsewhere" if running else "")
-              + f"; {n_builds} build(s)")
-    if not todo:
-        build_index(directory)
-        return 0
-    settings = dict(spec.executor.get(args.executor, {}))
-    workers = args.workers or int(settings.pop("workers", 0)) or os.cpu_count() or 1
-
-    if args.executor == "local":
-        chunks = executors.chunk_points(todo, workers * 2, max_size=8)
-        counts = executors.run_local(directory, chunks, workers, quiet=args.quiet)
-    elif args.executor == "dask":
-        # one point per task and subprocess: Dask balances them over its workers
-        chunks = executors.chunk_points(todo, len(todo), max_size=1)
-        counts = executors.run_dask(directory, chunks, workers=workers,
-                                    scheduler=args.scheduler or settings.get("scheduler"),
-                                    jobqueue=settings.get("jobqueue"), quiet=args.quiet)
-    else:
-        for key in ("partition", "time", "memory", "cpus", "throttle", "chunk"):
-            value = getattr(args, key)
-            if value is not None:
-                settings[key] = value
-        per_task = int(settings.get("chunk", 1))
-        if per_task < 1:
-            raise UserInputError(f"--chunk {per_task}: expected at least 1 point per task")
-        chunks = executors.chunk_points(todo, len(todo), max_size=per_task)
-        jobs = executors.submit_slurm(directory, chunks, settings, print_only=args.print_script)
-        if jobs is None:
-            return 0
-        print(f"submitted array job {jobs[0]} ({len(chunks)} tasks) and collect job {jobs[1]}; "
-              f"check with: plasticity status {directory}")
-        if args.wait:
-            executors.wait_for_jobs(list(jobs))
-            return _report(directory, quiet=args.quiet)
-        return 0
-    build_index(directory)
+    slurm = {key: getattr(args, key) for key in
+             ("partition", "time", "memory", "cpus", "throttle", "chunk")}
+    directory = api.run(args.config, args.output, executor=args.executor,
+                        workers=args.workers, overrides=args.overrides,
+                        retry_failed=args.retry_failed, quiet=args.quiet, slurm=slurm,
+                        scheduler=args.scheduler, print_script=args.print_script,
+                        wait=args.wait)
+    if args.executor == "slurm":
+        return _report(directory, quiet=args.quiet) if args.wait and not args.print_script \
+            else 0
+    counts = summarize_states(point_states(directory))
     if not args.quiet:
         print(f"done {counts['done']}, failed {counts['failed']}, missing "
-              f"{counts['missing'] + counts['running']}; index: {directory / 'index.h5'}")
-    return 0 if counts["failed"] == 0 and counts["missing"] == 0 else 1
+              f"{counts['missing'] + counts['running']}; index: {directory / INDEX}")
+    return 0 if counts["failed"] == 0 and counts["missing"] + counts["running"] == 0 else 1
 
 
 def _report(directory: Path, quiet: bool = False, show_all: bool = False) -> int:
-    from .sweepdir import point_states, read_manifest, summarize_states
-
     manifest = read_manifest(directory)
     states = point_states(directory, manifest)
     counts = summarize_states(states)
@@ -220,8 +175,6 @@ def _cmd_status(args: argparse.Namespace) -> int:
 
 
 def _cmd_collect(args: argparse.Namespace) -> int:
-    from .sweepdir import build_index, point_states, summarize_states
-
     path = build_index(args.directory)
     if not args.quiet:
         counts = summarize_states(point_states(args.directory))
@@ -230,8 +183,8 @@ def _cmd_collect(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep_worker(args: argparse.Namespace) -> int:
-    from .executors import read_chunk
-    from .sweeprun import run_points
+    from plasticity.sweep.executors import read_chunk
+    from plasticity.sweep.worker import run_points
 
     if args.ids:
         ids = [i for i in args.ids.split(",") if i]

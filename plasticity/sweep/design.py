@@ -25,7 +25,7 @@ Ranges are ``{low, high}`` with optional ``log: true`` (sampled uniformly in
 the logarithm) and ``integer: true``; values with units keep them
 (``{low: "0.1 nS", high: "1 nS"}``). Morris and Sobol designs come from SALib
 (Herman & Usher 2017, JOSS 2:97) and are analysed by
-:func:`plasticity.analysis.sensitivity`.
+:func:`plasticity.sweep.sensitivity`.
 
 Expansion is deterministic: the same config gives the same points in the
 same order, and every point's id is a hash of its parameter values and seed,
@@ -37,210 +37,29 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import math
 import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 import numpy as np
 from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Discriminator,
-    Field,
-    Tag,
     ValidationError,
-    model_validator,
 )
 
-from .config import (
+from plasticity.config import (
     Config,
     ConfigError,
-    _format_errors,
     apply_overrides,
+    format_errors,
     load_config,
     set_value,
 )
-from .simulate import build_key
+from plasticity.model.layout import build_key
+from plasticity.sweep.grammar import DESIGNS, Range, SweepSpec
 
-__all__ = ["Point", "SweepPlan", "SweepSpec", "expand", "parse_sweep", "plan_from_file",
+__all__ = ["Point", "SweepPlan", "expand", "parse_sweep", "plan_from_file", "plan_from_mapping",
            "point_config"]
-
-_NUMBER_UNIT = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*(.*?)\s*$")
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Range(_Strict):
-    """A sampled parameter: uniform between ``low`` and ``high``."""
-
-    low: float | str
-    high: float | str
-    log: bool = False
-    integer: bool = False
-
-    @model_validator(mode="after")
-    def _check(self) -> Range:
-        (lo, unit_lo), (hi, unit_hi) = _split(self.low), _split(self.high)
-        if unit_lo != unit_hi:
-            raise ValueError(f"low {self.low!r} and high {self.high!r} must use the same unit")
-        if not lo < hi:
-            raise ValueError(f"low {self.low!r} must be below high {self.high!r}")
-        if self.log and lo <= 0:
-            raise ValueError(f"log: true needs low > 0 (got {self.low!r})")
-        return self
-
-    def bounds(self) -> tuple[float, float]:
-        """Bounds in the sampling space (log10 if ``log``)."""
-        lo, hi = _split(self.low)[0], _split(self.high)[0]
-        return (math.log10(lo), math.log10(hi)) if self.log else (lo, hi)
-
-    def value(self, u: float) -> float | int | str:
-        """The config value at sampling-space coordinate ``u``."""
-        x = 10.0**u if self.log else u
-        unit = _split(self.low)[1]
-        if self.integer:
-            x = round(x)
-            return f"{x} {unit}" if unit else int(x)
-        x = float(f"{x:.6g}")
-        return f"{x:g} {unit}" if unit else x
-
-
-def _split(value: float | str) -> tuple[float, str]:
-    if isinstance(value, bool):
-        raise ValueError(f"expected a number or a number with a unit, got {value!r}")
-    if isinstance(value, int | float):
-        return float(value), ""
-    match = _NUMBER_UNIT.match(str(value))
-    if not match:
-        raise ValueError(f"expected a number or a number with a unit, got {value!r}")
-    return float(match.group(1)), match.group(2)
-
-
-Values = dict[str, list[Any]]
-Ranges = dict[str, Range]
-
-
-class GridBlock(_Strict):
-    grid: Values
-
-
-class ZipBlock(_Strict):
-    zip: Values
-
-
-class PointsBlock(_Strict):
-    points: list[dict[str, Any]] = Field(min_length=1)
-
-
-class Sampled(_Strict):
-    n: int = Field(ge=1, le=1_000_000)
-    parameters: Ranges = Field(min_length=1)
-
-
-class RandomBlock(_Strict):
-    random: Sampled
-
-
-class LatinBlock(_Strict):
-    latin_hypercube: Sampled
-
-
-class MorrisDesign(_Strict):
-    trajectories: int = Field(ge=2, le=100_000)
-    levels: int = Field(4, ge=2, le=100)
-    parameters: Ranges = Field(min_length=2)
-
-
-class MorrisBlock(_Strict):
-    morris: MorrisDesign
-
-
-class SobolDesign(_Strict):
-    n: int = Field(ge=2, le=1_000_000, description="Base samples; a power of 2 is best.")
-    second_order: bool = False
-    parameters: Ranges = Field(min_length=2)
-
-
-class SobolBlock(_Strict):
-    sobol: SobolDesign
-
-
-def _block_kind(value: Any) -> str | None:
-    """The design a block names: its single key, if that is a known design."""
-    if isinstance(value, dict):
-        keys = list(value)
-    elif isinstance(value, BaseModel):
-        keys = [k for k in _KINDS if hasattr(value, k)]
-    else:
-        return None
-    return keys[0] if len(keys) == 1 and keys[0] in _KINDS else None
-
-
-Block = Annotated[
-    Annotated[GridBlock, Tag("grid")] | Annotated[ZipBlock, Tag("zip")]
-    | Annotated[PointsBlock, Tag("points")] | Annotated[RandomBlock, Tag("random")]
-    | Annotated[LatinBlock, Tag("latin_hypercube")] | Annotated[MorrisBlock, Tag("morris")]
-    | Annotated[SobolBlock, Tag("sobol")],
-    Discriminator(
-        _block_kind, custom_error_type="block_kind",
-        custom_error_message="a block is a mapping with exactly one design: grid, zip, "
-                             "points, random, latin_hypercube, morris or sobol"),
-]
-
-
-class SweepSpec(_Strict):
-    """The ``sweep`` section of a config."""
-
-    replicates: int = Field(1, ge=1, le=10_000)
-    seed: int | None = Field(None, ge=0, le=2**31 - 1)
-    blocks: list[Block] = Field(default_factory=list)
-    grid: Values | None = None
-    zip: Values | None = None
-    points: list[dict[str, Any]] | None = None
-    random: Sampled | None = None
-    latin_hypercube: Sampled | None = None
-    morris: MorrisDesign | None = None
-    sobol: SobolDesign | None = None
-    executor: dict[str, dict[str, Any]] = Field(
-        default_factory=dict,
-        description="Executor settings: 'slurm' (partition, time, memory, cpus, throttle, "
-                    "chunk, extra) and 'dask' (scheduler, workers, jobqueue).",
-    )
-
-    @model_validator(mode="after")
-    def _one_form(self) -> SweepSpec:
-        inline = [k for k in _KINDS if getattr(self, k) is not None]
-        if self.blocks and inline:
-            raise ValueError(f"give either 'blocks' or one design ({', '.join(inline)}), not both")
-        if len(inline) > 1:
-            raise ValueError(f"one design per block, got {', '.join(inline)}; use 'blocks'")
-        if not self.blocks and not inline:
-            raise ValueError(f"no design: expected 'blocks' or one of {', '.join(_KINDS)}")
-        unknown = set(self.executor) - {"slurm", "dask"}
-        if unknown:
-            raise ValueError(f"executor: unknown executor(s) {sorted(unknown)}; "
-                             "expected 'slurm' or 'dask'")
-        return self
-
-    def design_blocks(self) -> list[BaseModel]:
-        """The blocks, the inline single-design form turned into one block."""
-        if self.blocks:
-            return list(self.blocks)
-        for kind, model in zip(_KINDS, _BLOCK_TYPES, strict=True):
-            value = getattr(self, kind)
-            if value is not None:
-                return [model(**{kind: value})]
-        raise AssertionError("validated")
-
-
-_KINDS = ("grid", "zip", "points", "random", "latin_hypercube", "morris", "sobol")
-_BLOCK_TYPES = (GridBlock, ZipBlock, PointsBlock, RandomBlock, LatinBlock, MorrisBlock,
-                SobolBlock)
-
 
 @dataclass(frozen=True)
 class Point:
@@ -282,8 +101,9 @@ class SweepPlan:
         return sorted({p.build for p in self.points})
 
     def to_json(self) -> dict[str, Any]:
-        """The manifest form (plain JSON)."""
-        return {"points": [asdict(p) for p in self.points], "blocks": self.blocks,
+        """The manifest form (plain JSON): base config, replicates, points, designs."""
+        return {"base": self.base, "replicates": self.spec.replicates,
+                "points": [asdict(p) for p in self.points], "blocks": self.blocks,
                 "duplicates": self.duplicates, "parameters": self.parameters}
 
 
@@ -295,8 +115,8 @@ def parse_sweep(raw: Any, source: str | None = None) -> SweepSpec:
         return SweepSpec.model_validate(raw)
     except ValidationError as err:
         # a block's location repeats its design (the tag, then the field): say it once
-        tags = "|".join(_KINDS)
-        lines = [re.sub(rf"\b({tags})\.\1\b", r"\1", line) for line in _format_errors(err)]
+        tags = "|".join(DESIGNS)
+        lines = [re.sub(rf"\b({tags})\.\1\b", r"\1", line) for line in format_errors(err)]
         raise ConfigError([f"sweep.{line}" for line in lines], source) from None
 
 
@@ -364,15 +184,51 @@ def plan_from_file(path: Path, overrides: list[str] | tuple[str, ...] = ()) -> S
 
     The base config is validated first (:func:`plasticity.load_config`), then
     the ``sweep`` section and every point.
+
+    Parameters
+    ----------
+    path : path
+        A YAML config with a ``sweep`` section.
+    overrides : sequence of str
+        ``KEY=VALUE`` overrides of the base config (and of the sweep section).
+
+    Returns
+    -------
+    SweepPlan or None
+        The expanded sweep; None if the config has no sweep section.
+
+    Raises
+    ------
+    ConfigError
+        Naming the key, value and rule of every problem.
     """
     import yaml
 
     load_config(path, overrides)
     raw = apply_overrides(yaml.safe_load(Path(path).read_text()) or {}, overrides)
+    return plan_from_mapping(raw, str(path))
+
+
+def plan_from_mapping(raw: dict[str, Any], source: str | None = None) -> SweepPlan | None:
+    """The sweep of a raw config mapping (with a ``sweep`` section), or None if it has none.
+
+    Parameters
+    ----------
+    raw : dict
+        A config as read from YAML, or ``Config.model_dump(mode="json")``.
+    source : str, optional
+        Where the config came from, for error messages.
+
+    Returns
+    -------
+    SweepPlan or None
+        The expanded sweep; None without a sweep section.
+    """
     if not raw.get("sweep"):
         return None
-    spec = parse_sweep(raw["sweep"], str(path))
-    return expand({k: v for k, v in raw.items() if k != "sweep"}, spec, str(path))
+    load_config({k: v for k, v in raw.items() if k != "sweep"})
+    spec = parse_sweep(raw["sweep"], source)
+    return expand({k: v for k, v in raw.items() if k != "sweep"}, spec, source)
 
 
 def point_config(base: dict[str, Any], params: dict[str, Any], seed: int) -> Config:
@@ -402,7 +258,7 @@ def expand(base: dict[str, Any], spec: SweepSpec, source: str | None = None) -> 
     blocks: list[dict[str, Any]] = []
     duplicates = 0
     for b, block in enumerate(spec.design_blocks()):
-        kind = next(k for k in _KINDS if hasattr(block, k))
+        kind = next(k for k in DESIGNS if hasattr(block, k))
         try:
             rows, info = _block_rows(kind, getattr(block, kind), design_seed + b)
         except ValueError as err:
@@ -422,7 +278,7 @@ def expand(base: dict[str, Any], spec: SweepSpec, source: str | None = None) -> 
                     config = point_config(base, params, seed)
                 except ValidationError as err:
                     where = f"sweep block {b}, point {params}"
-                    problems += [f"{where}: {line}" for line in _format_errors(err)]
+                    problems += [f"{where}: {line}" for line in format_errors(err)]
                     continue
                 except ConfigError as err:
                     problems += [f"sweep block {b}: {p}" for p in err.problems]

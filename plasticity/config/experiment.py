@@ -1,0 +1,176 @@
+"""The whole config (:class:`Config`): every section, and the rules that span sections."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from pydantic import Field, model_validator
+
+from plasticity.config.network import NetworkConfig, StimulusConfig
+from plasticity.config.pharmacology import PharmacologyConfig
+from plasticity.config.simulation import RecordConfig, SimulationConfig
+from plasticity.config.structural import StructuralConfig
+from plasticity.config.synapses import SynapseConfig
+from plasticity.config.timeline import TimelineConfig
+from plasticity.config.types import (
+    Section,
+)
+from plasticity.units import format_quantity
+
+__all__ = ["Config"]
+
+
+class Config(Section):
+    """A whole experiment: one network, run over one or more timeline segments."""
+
+    name: str = Field("experiment", min_length=1, max_length=200)
+    seed: int = Field(
+        1, ge=0, le=2**31 - 1, strict=True, description="Fixes every random number of the run."
+    )
+    simulation: SimulationConfig = SimulationConfig()
+    record: RecordConfig = RecordConfig()
+    network: NetworkConfig = NetworkConfig()
+    synapses: SynapseConfig = SynapseConfig()
+    pharmacology: PharmacologyConfig = PharmacologyConfig()
+    timeline: TimelineConfig = TimelineConfig()
+    structural: StructuralConfig = StructuralConfig()
+    stimulation: list[StimulusConfig] = Field(
+        default_factory=list, max_length=16,
+        description="Extra external drive to groups of cells in time windows.",
+    )
+    sweep: dict[str, Any] | None = Field(
+        None,
+        description="A parameter sweep over this config (plasticity.sweep): used by "
+                    "'plasticity sweep', ignored by 'plasticity run'.",
+    )
+
+    @model_validator(mode="after")
+    def _check_stimulation(self) -> Config:
+        fractions: dict[str, float] = {}
+        for k, stim in enumerate(self.stimulation):
+            n = self.network.size(stim.population)
+            if n == 0:
+                raise ValueError(f"stimulation[{k}].population is '{stim.population}' but "
+                                 f"network.n_{stim.population} is 0")
+            if round(stim.fraction * n) == 0:
+                raise ValueError(f"stimulation[{k}].fraction ({stim.fraction}) of the {n} "
+                                 f"{stim.population} cells is no cell")
+            if float(stim.start) >= float(self.simulation.duration):
+                raise ValueError(
+                    f"stimulation[{k}].start ({format_quantity(stim.start)}) is not before "
+                    f"the end of the run (simulation.duration "
+                    f"{format_quantity(self.simulation.duration)})")
+            first = fractions.setdefault(stim.population, stim.fraction)
+            if first != stim.fraction:
+                raise ValueError(
+                    f"stimulation[{k}].fraction ({stim.fraction}) differs from an earlier "
+                    f"stimulus of {stim.population} ({first}): stimuli of one population "
+                    "must stimulate the same cells")
+        return self
+
+    @model_validator(mode="after")
+    def _check_timeline(self) -> Config:
+        if self.timeline.mode == "compressed":
+            span = float(self.timeline.end) - float(self.timeline.start)
+            network_s = span / float(self.timeline.compression)
+            n = math.ceil(network_s / float(self.simulation.duration) - 1e-9)
+            if n > 100_000:
+                raise ValueError(
+                    f"timeline: {n} segments of simulation.duration "
+                    f"({format_quantity(self.simulation.duration)}); at most 100000: raise "
+                    "timeline.compression or simulation.duration"
+                )
+        if self.timeline.mode == "windows":
+            starts = [float(w) for w in self.timeline.windows]
+            dur = float(self.simulation.duration)
+            if any(b < a + dur for a, b in zip(starts, starts[1:], strict=False)):
+                raise ValueError(
+                    "timeline.windows overlap: windows must be at least simulation.duration "
+                    f"({format_quantity(self.simulation.duration)}) apart"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _check_cell_model(self) -> Config:
+        model = self.network.cell_model
+        if model != "conductance" and (
+            self.pharmacology.ketamine_uM > 0 or self.pharmacology.protocol is not None
+        ):
+            raise ValueError(
+                f"network.cell_model '{model}' has no NMDA receptors, so ketamine has "
+                "nothing to block: use cell_model 'conductance' with pharmacology"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _check_structural(self) -> Config:
+        sp = self.structural
+        if not sp.enabled:
+            return self
+        for (pop, element), users in sp.element_pathways().items():
+            if element not in sp.elements.get(pop, {}):
+                raise ValueError(
+                    f"structural.elements.{pop}.{element} is missing: pathway {users[0]} is "
+                    f"plastic, so {pop} cells need that element"
+                )
+        for pathway in sp.pathways:
+            src, _, tgt = pathway.partition("_to_")
+            for pop in (src, tgt):
+                if self.network.size(pop) == 0:
+                    raise ValueError(
+                        f"structural.pathways: {pathway} is plastic but network.n_{pop} is 0"
+                    )
+        kinds: dict[bool, tuple[set[str], set[str]]] = {True: (set(), set()),
+                                                         False: (set(), set())}
+        for pathway in sp.pathways:
+            src, _, tgt = pathway.partition("_to_")
+            kinds[src == "exc"][0].add(src)
+            kinds[src == "exc"][1].add(tgt)
+        for srcs, tgts in kinds.values():
+            for src in sorted(srcs):
+                for tgt in sorted(tgts):
+                    if f"{src}_to_{tgt}" not in sp.pathways:
+                        raise ValueError(
+                            f"structural.pathways: elements pair freely, so with sources "
+                            f"{sorted(srcs)} and targets {sorted(tgts)} the pathway "
+                            f"{src}_to_{tgt} must be plastic too"
+                        )
+        ratio = float(sp.growth_dt) / float(self.simulation.dt)
+        if not math.isclose(ratio, round(ratio), rel_tol=1e-9) or ratio < 1:
+            raise ValueError(
+                f"structural.growth_dt ({format_quantity(sp.growth_dt)}) must be a whole "
+                f"multiple of simulation.dt ({format_quantity(self.simulation.dt)})"
+            )
+        if self.simulation.device != "cpp_standalone":
+            raise ValueError(
+                "structural plasticity runs in compiled code only: set simulation.device to "
+                f"'cpp_standalone' (got '{self.simulation.device}')"
+            )
+        if self.timeline.mode == "windows":
+            raise ValueError(
+                "structural plasticity over a 'windows' timeline: synapses would not change "
+                "in the clinical time between windows; use timeline.mode 'compressed' (every "
+                "segment goes on from the synapses the one before left) or 'real_time'"
+            )
+        conductance = self.network.cell_model == "conductance"
+        if conductance and any(p.startswith("exc_") for p in sp.pathways):
+            if self.synapses.nmda_gating != "event":
+                raise ValueError(
+                    "structural plasticity of excitatory pathways needs synapses.nmda_gating "
+                    "'event' (per-spike NMDA gating; 'exact' gating sums over every candidate "
+                    "synapse at every step)"
+                )
+        return self
+
+    @model_validator(mode="after")
+    def _check_record(self) -> Config:
+        dt = float(self.simulation.dt)
+        for key in ("state_dt", "rate_bin"):
+            value = float(getattr(self.record, key))
+            if value < dt or not math.isclose(value / dt, round(value / dt), rel_tol=1e-6):
+                raise ValueError(
+                    f"record.{key} ({format_quantity(getattr(self.record, key))}) must be a "
+                    f"whole multiple of simulation.dt ({format_quantity(self.simulation.dt)})"
+                )
+        return self

@@ -1,0 +1,136 @@
+"""Section ``structural``: homeostatic structural plasticity (Butz & van Ooyen 2013, as in NEST)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from plasticity.config.types import (
+    Rate,
+    Section,
+    Time,
+    deep_merge,
+)
+from plasticity.units import format_quantity
+
+__all__ = ["ELEMENTS", "ElementConfig", "StructuralConfig"]
+
+ELEMENTS = ("axon", "den_exc", "den_inh")
+
+
+class ElementConfig(Section):
+    """One synaptic element of a population and its growth curve.
+
+    NEST's parameter names and meanings (``nestkernel/growth_curve.h``;
+    docs/notes/nest_structural_plasticity_semantics.md): ``growth_rate``
+    is nu, in elements per unit time; ``eps`` the calcium set point
+    (0.01 per Hz with the default sensor); ``eta`` the minimum activity of
+    the gaussian curve; ``psi`` the width of the sigmoid.
+    """
+
+    curve: Literal["linear", "gaussian", "sigmoid"] = "gaussian"
+    growth_rate: Rate = Field("0.0001 /ms", description="nu: elements per unit time.")
+    eps: float = Field(0.05, ge=0.0, le=1e6)
+    eta: float = Field(0.0, ge=0.0, le=1e6)
+    psi: float = Field(0.1, gt=0.0, le=1e6)
+    z0: float = Field(0.0, ge=0.0, le=1e6, description="Initial free elements per neuron.")
+    continuous: bool = True
+    tau_vacant: float = Field(0.1, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _check_curve(self) -> ElementConfig:
+        if self.curve == "gaussian" and not self.eps > self.eta:
+            raise ValueError(f"gaussian curve needs eps > eta (got eps {self.eps:g}, "
+                             f"eta {self.eta:g})")
+        if self.curve == "linear" and not self.eps > 0:
+            raise ValueError("linear curve needs eps > 0")
+        return self
+
+
+class StructuralConfig(Section):
+    """Homeostatic structural plasticity (Butz & van Ooyen 2013, as in NEST).
+
+    Every neuron of a population with elements carries a calcium sensor
+    (``Ca += beta_ca`` per spike, decay ``tau_ca``; NEST defaults 10 s and
+    0.001, so Ca = 0.01 per Hz) and synaptic elements that grow with it.
+    Plastic pathways are rewired every ``update_interval`` by NEST's exact
+    update, in compiled code. A plastic pathway pairs the source
+    population's ``axon`` with the target's ``den_exc`` (excitatory
+    sources) or ``den_inh`` (inhibitory sources). Synapses live in a pool
+    of candidate pairs (``candidate_density`` of all pairs; 1 = any pair can
+    connect, as in NEST); each candidate holds a synapse count, so
+    multapses are allowed unless switched off.
+    """
+
+    enabled: bool = False
+    pathways: list[Literal[
+        "exc_to_exc", "exc_to_pv", "exc_to_sst", "pv_to_exc", "pv_to_pv", "pv_to_sst",
+        "sst_to_exc", "sst_to_pv", "sst_to_sst",
+    ]] = Field(default_factory=lambda: ["exc_to_exc"], max_length=9)
+    update_interval: Time = "1 s"
+    growth_dt: Time = Field(
+        "1 ms",
+        description="Step of the forward-Euler growth of the elements (NEST uses the "
+        "resolution; elements change by at most nu * growth_dt per step).",
+    )
+    tau_ca: Time = "10 s"
+    beta_ca: float = Field(0.001, gt=0.0, le=1e3)
+    elements: dict[Literal["exc", "pv", "sst"], dict[Literal["axon", "den_exc", "den_inh"],
+                                                     ElementConfig]] = Field(
+        default_factory=lambda: {"exc": {"axon": ElementConfig(), "den_exc": ElementConfig()}}
+    )
+    candidate_density: float = Field(1.0, gt=0.0, le=1.0)
+    autapses: bool = True
+    multapses: bool = True
+    initial: Literal["pathway", "empty"] = Field(
+        "pathway",
+        description="'pathway': start from the pathway's random connectivity (its p); "
+        "'empty': start with no synapse on plastic pathways.",
+    )
+    snapshot_interval: Time | None = Field(
+        None, description="Store the full edge list of plastic pathways this often."
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_elements(cls, data: Any) -> Any:
+        """Elements a user writes are added to (or override) the default ones."""
+        if isinstance(data, Mapping) and isinstance(data.get("elements"), Mapping):
+            default = {"exc": {"axon": {}, "den_exc": {}}}
+            data = dict(data)
+            data["elements"] = deep_merge(default, data["elements"])
+        return data
+
+    @model_validator(mode="after")
+    def _check_growth_dt(self) -> StructuralConfig:
+        ratio = float(self.update_interval) / float(self.growth_dt)
+        if ratio < 1 or not math.isclose(ratio, round(ratio), rel_tol=1e-9):
+            raise ValueError(
+                f"update_interval ({format_quantity(self.update_interval)}) must be a whole "
+                f"multiple of growth_dt ({format_quantity(self.growth_dt)})"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _check_snapshots(self) -> StructuralConfig:
+        if self.snapshot_interval is not None:
+            ratio = float(self.snapshot_interval) / float(self.update_interval)
+            if ratio < 1 or not math.isclose(ratio, round(ratio), rel_tol=1e-9):
+                raise ValueError(
+                    f"snapshot_interval ({format_quantity(self.snapshot_interval)}) must be a "
+                    f"whole multiple of update_interval ({format_quantity(self.update_interval)})"
+                )
+        return self
+
+    def element_pathways(self) -> dict[tuple[str, str], list[str]]:
+        """``(population, element) -> plastic pathways that use it``."""
+        out: dict[tuple[str, str], list[str]] = {}
+        for pathway in self.pathways:
+            src, _, tgt = pathway.partition("_to_")
+            den = "den_exc" if src == "exc" else "den_inh"
+            out.setdefault((src, "axon"), []).append(pathway)
+            out.setdefault((tgt, den), []).append(pathway)
+        return out

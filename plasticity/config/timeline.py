@@ -1,0 +1,72 @@
+"""Section ``timeline``: how the network samples clinical time (real time, compressed, windows)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from plasticity.config.types import (
+    ClinicalTime,
+    ClinicalTimePos,
+    Section,
+)
+from plasticity.units import format_quantity
+
+__all__ = ["TimelineConfig"]
+
+
+class TimelineConfig(Section):
+    """How the network samples clinical time (see README, "Clinical time").
+
+    The experiment is a sequence of segments, each one run of the compiled
+    network lasting ``simulation.duration``:
+
+    ``real_time``
+        One segment starting at clinical time ``start``: network time is
+        clinical time.
+    ``compressed``
+        Consecutive segments cover ``start`` to ``end``; one simulated second
+        stands for ``compression`` of clinical time (e.g. '1 h').
+    ``windows``
+        Short real-time segments starting at the clinical times ``windows``.
+    """
+
+    mode: Literal["real_time", "compressed", "windows"] = "real_time"
+    start: ClinicalTime = Field("0 s", description="Clinical time at which the experiment starts.")
+    end: ClinicalTime | None = Field(None, description="Clinical end time (compressed mode).")
+    compression: ClinicalTimePos | None = Field(
+        None, description="Clinical time per simulated second (compressed mode), e.g. '1 h'."
+    )
+    windows: list[ClinicalTime] = Field(
+        default_factory=list, max_length=100_000,
+        description="Clinical start time of each window (windows mode).",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> TimelineConfig:
+        if self.mode == "compressed":
+            if self.end is None or self.compression is None:
+                raise ValueError("mode 'compressed' needs both 'end' and 'compression'")
+            if float(self.end) <= float(self.start):
+                raise ValueError(
+                    f"end ({format_quantity(self.end)}) must be after start "
+                    f"({format_quantity(self.start)})"
+                )
+            if float(self.compression) < 1.0:
+                raise ValueError(
+                    f"compression ({format_quantity(self.compression)}) must be at least 1 s "
+                    "of clinical time per simulated second"
+                )
+        elif self.end is not None or self.compression is not None:
+            raise ValueError(f"'end' and 'compression' are only used with mode 'compressed' "
+                             f"(mode is '{self.mode}')")
+        if self.mode == "windows":
+            if not self.windows:
+                raise ValueError("mode 'windows' needs a non-empty list 'windows'")
+            starts = [float(w) for w in self.windows]
+            if any(b <= a for a, b in zip(starts, starts[1:], strict=False)):
+                raise ValueError("windows must be in increasing clinical time")
+        elif self.windows:
+            raise ValueError(f"'windows' is only used with mode 'windows' (mode is '{self.mode}')")
+        return self
