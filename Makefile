@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 PYTHON313 ?= python3.13
 VENV313 ?= .venv313
 
-.PHONY: install demo test lint smoke313 clean-builds
+.PHONY: install demo test test-fast lint smoke313 clean-builds
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,10 +21,15 @@ demo: install
 	$(VENV)/bin/plasticity run configs/quickstart.yaml -o results/quickstart.h5
 	$(VENV)/bin/plasticity plot results/quickstart.h5 -o results/quickstart_plots
 
-## The test suite (unit, integration, science sign tests) and the linter.
+## The test suite (unit, integration, the long science checks) and the linter.
 test: install
 	$(VENV)/bin/ruff check plasticity tests experiments
 	$(PY) -m pytest -q -ra
+
+## The same without the tests marked slow (the long science checks), while iterating.
+test-fast: install
+	$(VENV)/bin/ruff check plasticity tests experiments
+	$(PY) -m pytest -q -ra -m "not slow"
 
 lint: install
 	$(VENV)/bin/ruff check plasticity tests experiments
@@ -39,4 +44,4 @@ smoke313:
 	else echo "python 3.13 not installed: smoke test skipped"; fi
 
 clean-builds:
-	rm -rf $${PLASTICITY_BUILD_DIR:-$$HOME/.cache/plasticity/builds}
+	rm -rf $${PLASTICITY_BUILD_DIR:-$$HOME/.cache/plasticity/builds} .plasticity_cache/test-builds

@@ -23,6 +23,53 @@ Layout (schema version 1)::
 The spikes group follows the SONATA spike-report format and the series groups
 follow netCDF-4 conventions, so ``libsonata`` and ``xarray`` read them directly.
 Files are written atomically: a reader never sees a half-written file.
+
+Checkpoint part files (format ``CHECKPOINT_FORMAT``)::
+
+    <output>.parts/segment_NNNNN.h5   (e.g. OUT.h5.parts/segment_00000.h5)
+    /                      attrs: format (CHECKPOINT_FORMAT), config_hash (hash of the
+                                  segment's config), trace_dt_ms, build_dir ("" if
+                                  none), meta (JSON: sizes, n_synapses, timings,
+                                  probe_meta)
+        probe_time_ms      float64 probe clock (ms)
+        concentration_uM   float64 drug trace of the segment, one value per trace_dt_ms
+    /spikes/<population>/  ids, times_ms (ms)
+    /probes/<population>/<variable>   probe values (SI units)
+    /structure/<name>      structural-plasticity records (time_ms, n_syn_..., ...)
+    /snapshots/<pathway>/  times_ms, edges_NNNNNN (n x 3: pre, post, nsyn) per snapshot
+    /final_state/<name>/<owner>       structural state at the end (gzip)
+
+One part file holds one finished segment of an experiment (the fields of a
+:class:`plasticity.simulation.RunData`), written by :func:`write_checkpoint`
+and read back by :func:`read_checkpoint`, which ignores a part whose
+``config_hash`` differs from the segment's (the segment is then run again).
+
+Sweep files (in a sweep directory, see :mod:`plasticity.sweep.directory`)::
+
+    manifest.json          JSON object: format (MANIFEST_FORMAT), plasticity_version,
+                           created_utc, config_yaml, base (resolved base config),
+                           replicates, points (id, index, params, seed, replicate,
+                           block, row, build), blocks (designs), duplicates, parameters
+    index.h5               attrs: format (INDEX_FORMAT), plasticity_version,
+                                  created_utc, parameters (JSON), blocks (JSON)
+    /table/                one row per point
+        id, state, file    strings (file: relative path points/<id>.h5)
+        seed, replicate, block, row   int64
+        parameters/<key>   swept parameter (number with attr units, or string)
+        summary/<name>     float64 /summary scalar of each point (NaN if not done),
+                           attr units
+    /files/<id>            external link to points/<id>.h5 (done points only)
+
+``index.h5`` is built by :func:`plasticity.sweep.directory.build_index`.
+The result file is versioned by ``plasticity_schema_version`` (checked by
+:class:`Result`); the checkpoint, manifest and index files are each versioned
+by their format string (name/major version), stored in their ``format`` attr
+or key, and readers refuse a layout they do not know: :func:`read_checkpoint`
+ignores a part of another format (the segment is simulated again),
+:func:`plasticity.sweep.directory.read_manifest` refuses a manifest of
+another format with a one-line error, and
+:func:`plasticity.sweep.analysis.load_sweep` rebuilds an index of another
+format. Files written before the format attribute existed count as version 1.
 """
 
 from __future__ import annotations
@@ -245,6 +292,11 @@ def write_result(
         Additional root attributes; must not shadow the reserved ones.
     snapshots : dict, optional
         ``pathway -> (times_ms, [edges (n x 3: pre, post, nsyn) per time])``.
+
+    Returns
+    -------
+    pathlib.Path
+        The path of the written file (``path`` as a :class:`~pathlib.Path`).
     """
     with atomic_h5(path) as (f, final):
         _write_root_attrs(f, extra_attrs or {})
@@ -365,27 +417,93 @@ class Result:
 
     @property
     def populations(self) -> list[str]:
-        """Names of the spiking populations."""
+        """Names of the spiking populations (``list[str]``, sorted; empty if none).
+
+        Each is a group ``/spikes/<population>`` and a valid argument of
+        :meth:`spikes` and :meth:`n_nodes`.
+        """
         return self._names("spikes")
 
     @property
     def series_names(self) -> list[str]:
-        """Names of the stored time-series groups."""
+        """Names of the stored time-series groups (``list[str]``, sorted; empty if none).
+
+        Each is a group ``/series/<name>`` and a valid argument of :meth:`series`.
+        """
         return self._names("series")
 
     def spikes(self, population: str) -> tuple[np.ndarray, np.ndarray]:
-        """Return ``(node_ids (uint64), timestamps_ms (float64))`` sorted by time."""
+        """Return ``(node_ids (uint64), timestamps_ms (float64))`` sorted by time.
+
+        Parameters
+        ----------
+        population : str
+            Name of a spiking population (see :attr:`populations`).
+
+        Returns
+        -------
+        node_ids : numpy.ndarray of uint64
+            Id of the spiking node, in ``[0, n_nodes)``.
+        timestamps_ms : numpy.ndarray of float64
+            Spike times (ms), ascending; parallel to ``node_ids``.
+
+        Raises
+        ------
+        MissingEntryError
+            If the file has no population of that name.
+        ResultFileError
+            If the file cannot be opened.
+        """
         with self._open() as f:
             g = self._group(f, "spikes", population)
             return g["node_ids"][()], g["timestamps"][()]
 
     def n_nodes(self, population: str) -> int:
-        """Size of ``population``."""
+        """Size of ``population``.
+
+        Parameters
+        ----------
+        population : str
+            Name of a spiking population (see :attr:`populations`).
+
+        Returns
+        -------
+        int
+            Number of nodes (neurons) in the population, spiking or not.
+
+        Raises
+        ------
+        MissingEntryError
+            If the file has no population of that name.
+        ResultFileError
+            If the file cannot be opened.
+        """
         with self._open() as f:
             return int(self._group(f, "spikes", population).attrs["n_nodes"])
 
     def series(self, name: str = "population") -> xr.Dataset:
-        """Load ``/series/<name>`` into memory as an :class:`xarray.Dataset` on dim ``time``."""
+        """Load ``/series/<name>`` into memory as an :class:`xarray.Dataset` on dim ``time``.
+
+        Parameters
+        ----------
+        name : str
+            Name of a time-series group (see :attr:`series_names`); default
+            ``"population"``.
+
+        Returns
+        -------
+        xarray.Dataset
+            One variable per stored variable, on coordinate ``time`` (ms, not
+            decoded to datetimes); each keeps its ``units`` and ``long_name``
+            attributes. Fully loaded, so no file handle stays open.
+
+        Raises
+        ------
+        MissingEntryError
+            If the file has no series of that name.
+        ResultFileError
+            If the file cannot be opened.
+        """
         with self._open() as f:
             self._group(f, "series", name)
         import xarray as xr
@@ -406,23 +524,56 @@ class Result:
 
     @property
     def summary(self) -> dict[str, float]:
-        """Scalar summary metrics, ``key -> value``."""
+        """Scalar summary metrics, ``key -> value`` (``dict[str, float]``).
+
+        Read from ``/summary``; empty if the file has none. Units are in
+        :attr:`summary_units`.
+        """
         return {key: value for key, value, _ in self._summary_items()}
 
     @property
     def summary_units(self) -> dict[str, str]:
-        """Units of the summary metrics, ``key -> units``."""
+        """Units of the summary metrics, ``key -> units`` (``dict[str, str]``).
+
+        Same keys as :attr:`summary`; ``"1"`` for dimensionless values.
+        """
         return {key: units for key, _, units in self._summary_items()}
 
     @property
     def snapshot_pathways(self) -> list[str]:
-        """Plastic pathways with stored edge-list snapshots."""
+        """Plastic pathways with stored edge-list snapshots (``list[str]``, sorted).
+
+        Each is a group ``/snapshots/<pathway>`` and a valid argument of
+        :meth:`snapshot`; empty if the run stored no snapshots.
+        """
         return self._names("snapshots")
 
     def snapshot(self, pathway: str, index: int = -1) -> tuple[float, np.ndarray]:
         """Time (ms) and edge list (n x 3: pre, post, nsyn) of one snapshot.
 
         ``index`` counts snapshots in time order (negative from the end).
+
+        Parameters
+        ----------
+        pathway : str
+            Name of a plastic pathway (see :attr:`snapshot_pathways`).
+        index : int
+            Which snapshot, in time order; default -1, the last one.
+
+        Returns
+        -------
+        time_ms : float
+            Time of the snapshot (ms).
+        edges : numpy.ndarray
+            Edge list of shape (n, 3): pre node id, post node id (source and
+            target population) and number of synapses between the pair.
+
+        Raises
+        ------
+        MissingEntryError
+            If the file has no snapshots of ``pathway``, or ``index`` is out of range.
+        ResultFileError
+            If the file cannot be opened.
         """
         with self._open() as f:
             g = self._group(f, "snapshots", pathway)
@@ -438,19 +589,37 @@ class Result:
 
     @property
     def provenance(self) -> dict[str, str | int | float]:
-        """Provenance attributes (git hash, seed, versions, ...)."""
+        """Provenance attributes (git hash, seed, versions, ...).
+
+        A ``dict[str, str | int | float]`` of the attributes of ``/provenance``,
+        as given to :func:`write_result`.
+        """
         with self._open() as f:
             return {k: _scalar(v) for k, v in f["provenance"].attrs.items()}
 
     @property
     def config_yaml(self) -> str:
-        """The resolved configuration YAML the run was made with."""
+        """The resolved configuration YAML the run was made with.
+
+        A ``str``: the text of ``/provenance/config``, with every default
+        written out (see :func:`plasticity.config.dump_config`).
+        """
         with self._open() as f:
             return f["provenance/config"].asstr()[()]
 
 
 def open_result(path: str | os.PathLike[str]) -> Result:
     """Open a result file lazily, refusing unknown schema versions.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        A result file written by :func:`write_result`.
+
+    Returns
+    -------
+    Result
+        A read-only view; only the root attributes are read now.
 
     Raises
     ------
@@ -519,6 +688,8 @@ def read_checkpoint(path: str | os.PathLike[str], key: str) -> dict[str, Any] | 
     """
     try:
         with h5py.File(path, "r") as f:
+            if f.attrs.get("format", CHECKPOINT_FORMAT) != CHECKPOINT_FORMAT:
+                return None
             if f.attrs.get("config_hash") != key:
                 return None
             meta = json.loads(f.attrs["meta"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 import shutil
 import subprocess
 from collections.abc import Iterator
@@ -17,6 +18,14 @@ import plasticity
 from plasticity.simulation.simulate import select_standalone
 
 HERE = Path(__file__).resolve().parent
+
+# The suite's own build cache, never the user's (~/.cache/plasticity/builds):
+# kept in the checkout (git-ignored) so later runs reuse the compiled
+# programs; PLASTICITY_TEST_BUILD_DIR puts it elsewhere. Set before any test
+# runs, so subprocesses (the CLI, sweep workers, Slurm jobs) inherit it.
+TEST_BUILD_DIR = Path(os.environ.get("PLASTICITY_TEST_BUILD_DIR")
+                      or HERE.parent / ".plasticity_cache" / "test-builds").resolve()
+os.environ["PLASTICITY_BUILD_DIR"] = str(TEST_BUILD_DIR)
 
 #: A 104-neuron network with every population and the dendrite, 300 ms.
 SMALL = [

@@ -34,6 +34,7 @@ def check(tmp_path_factory):
                                 tmp_path_factory.mktemp("compression"), replicates=3)
 
 
+@pytest.mark.slow
 @pytest.mark.science
 def test_three_compressions_spanning_10x_agree_within_10_percent(check):
     assert check.compressions_h_per_s == pytest.approx([0.1, 1 / 3, 1.0])
@@ -45,6 +46,7 @@ def test_three_compressions_spanning_10x_agree_within_10_percent(check):
         assert deviations[name] < 0.20, (name, deviations[name], check.table())
 
 
+@pytest.mark.slow
 def test_readouts_see_the_infusion(check):
     ref = check.readouts[check.reference]
     conc = ref["ketamine_conc"]
@@ -53,6 +55,7 @@ def test_readouts_see_the_infusion(check):
     assert np.all(ref["nmda_block_exc_to_sst"][1:] > ref["nmda_block_exc_to_exc"][1:])
 
 
+@pytest.mark.slow
 def test_warmup_of_every_segment_is_left_out(check):
     from plasticity.storage import open_result
 

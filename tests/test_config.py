@@ -22,7 +22,6 @@ from plasticity.config import (
 )
 from plasticity.errors import ConfigError, UserInputError
 from plasticity.pharmacology.block import HYPOTHESES
-from plasticity.units import parse_quantity
 
 CONFIG_DIR = Path(__file__).parents[1] / "configs"
 CONFIG_FILES = sorted(CONFIG_DIR.glob("*.yaml")) + sorted(CONFIG_DIR.glob("*.yml"))
@@ -426,27 +425,49 @@ def test_default_resolved_receptors():
     assert np.isclose(_uM(receptors["exc_to_exc"].ic50), 5.2)
     assert np.isclose(_uM(receptors["exc_to_pv"].ic50), 2.95)
     assert np.isclose(_uM(receptors["exc_to_sst"].ic50), 1.18)
-    for name, receptor in receptors.items():
-        preset = HYPOTHESES["glun2cd_interneurons"][name]
-        expected = parse_quantity(preset["ic50"], "concentration")
-        assert np.isclose(float(receptor.ic50), float(expected))
-        assert receptor.hill == preset["hill"]
+    for receptor in receptors.values():
+        assert receptor.hill == 1.0
         assert receptor.blocked is True
         assert receptor.delta == 0.8
         assert np.isclose(float(receptor.v_ref), -66e-3)
 
 
-@pytest.mark.parametrize(
-    "name", ["glun2cd_interneurons", "equal_affinity", "exc_only", "interneurons_only"]
-)
+#: Expected (IC50 in uM, blocked) per hypothesis and pathway (E->E, E->PV, E->SST),
+#: written out from the published values: Kotermanski & Johnson (2009, J Neurosci
+#: 29:2774), IC50s in 1 mM Mg2+ at -66 mV: GluN2A 5.35, GluN2B 5.08 (A/B mean 5.2),
+#: GluN2C 1.18, GluN2D 2.95 uM; GluN2D on PV (von Engelhardt et al. 2015, eLife
+#: 4:e07403), GluN2C on SST; Gerhard et al. (2020, J Clin Invest 130:1336):
+#: GluN2B on interneurons, GluN2A on pyramidal cells; equal affinity is the null
+#: hypothesis of Susin & Destexhe (2023, eNeuro).
+EXPECTED_RECEPTORS = {
+    "glun2cd_interneurons": {"exc_to_exc": (5.2, True), "exc_to_pv": (2.95, True),
+                             "exc_to_sst": (1.18, True)},
+    "equal_affinity": {"exc_to_exc": (5.2, True), "exc_to_pv": (5.2, True),
+                       "exc_to_sst": (5.2, True)},
+    "exc_only": {"exc_to_exc": (5.2, True), "exc_to_pv": (2.95, False),
+                 "exc_to_sst": (1.18, False)},
+    "interneurons_only": {"exc_to_exc": (5.2, False), "exc_to_pv": (2.95, True),
+                          "exc_to_sst": (1.18, True)},
+    "glun2b_interneurons": {"exc_to_exc": (5.35, True), "exc_to_pv": (5.08, True),
+                            "exc_to_sst": (5.08, True)},
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED_RECEPTORS))
 def test_resolved_receptors_match_hypotheses(name):
     config = load_config(None, [f"pharmacology.hypothesis={name}"])
     receptors = config.pharmacology.resolved_receptors()
-    for pathway in EXCITATORY_PATHWAYS:
-        preset = HYPOTHESES[name][pathway]
-        expected = parse_quantity(preset["ic50"], "concentration")
-        assert np.isclose(float(receptors[pathway].ic50), float(expected))
-        assert receptors[pathway].blocked is preset.get("blocked", True)
+    assert set(receptors) == set(EXPECTED_RECEPTORS[name])
+    for pathway, (ic50_uM, blocked) in EXPECTED_RECEPTORS[name].items():
+        assert _uM(receptors[pathway].ic50) == pytest.approx(ic50_uM, rel=1e-12), pathway
+        assert receptors[pathway].blocked is blocked, pathway
+        assert receptors[pathway].hill == 1.0
+        assert receptors[pathway].delta == 0.8
+        assert float(receptors[pathway].v_ref / brian2.mV) == pytest.approx(-66.0)
+
+
+def test_every_allowed_hypothesis_has_an_expected_table():
+    assert set(ALLOWED_HYPOTHESES) == set(EXPECTED_RECEPTORS)
 
 
 def test_receptor_override_changes_only_that_value():
@@ -476,22 +497,20 @@ def test_every_allowed_hypothesis_has_a_preset():
     assert set(ALLOWED_HYPOTHESES) <= set(HYPOTHESES)
 
 
-def test_glun2b_all_resolves_or_is_rejected():
-    try:
-        config = load_config(None, ["pharmacology.hypothesis=glun2b_all"])
-    except ConfigError as err:
-        assert "pharmacology.hypothesis" in str(err)
-        return
-    assert set(config.pharmacology.resolved_receptors()) == set(EXCITATORY_PATHWAYS)
+def test_glun2b_all_is_rejected():
+    # 'glun2b_all' is not one of the named hypotheses: validation must fail with a
+    # ConfigError naming the field and the bad value (not resolve, not KeyError).
+    assert "glun2b_all" not in ALLOWED_HYPOTHESES
+    with pytest.raises(ConfigError) as err:
+        load_config(None, ["pharmacology.hypothesis=glun2b_all"])
+    assert "pharmacology.hypothesis" in str(err.value) and "glun2b_all" in str(err.value)
 
 
-def test_glun2b_all_with_receptor_override_never_raises_key_error():
+def test_glun2b_all_with_receptor_override_is_rejected_not_key_error():
     overrides = ["pharmacology.hypothesis=glun2b_all", "pharmacology.receptors.exc_to_pv.ic50=1 uM"]
-    try:
-        config = load_config(None, overrides)
-    except ConfigError:
-        return
-    assert np.isclose(_uM(config.pharmacology.resolved_receptors()["exc_to_pv"].ic50), 1.0)
+    with pytest.raises(ConfigError) as err:
+        load_config(None, overrides)
+    assert "pharmacology.hypothesis" in str(err.value) and "glun2b_all" in str(err.value)
 
 
 @pytest.mark.parametrize(

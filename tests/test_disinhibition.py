@@ -26,7 +26,7 @@ import pytest
 
 from plasticity.studies.disinhibition import run_sign_test
 
-pytestmark = pytest.mark.science
+pytestmark = [pytest.mark.science, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

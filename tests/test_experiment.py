@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import subprocess
@@ -97,6 +98,7 @@ def _spikes(path):
         return {pop: (g["node_ids"][()], g["timestamps"][()]) for pop, g in f["spikes"].items()}
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill_reruns_only_missing_segments(tmp_path):
     """Kill a multi-segment run after its first checkpoint; rerunning finishes it,
     skipping finished segments, and gives the same spikes as an uninterrupted run."""
@@ -117,14 +119,35 @@ def test_resume_after_sigkill_reruns_only_missing_segments(tmp_path):
     proc.wait()
     done_before = sorted(p.name for p in parts.glob("segment_*.h5"))
     assert done_before and len(done_before) < 8 and not out.exists()
-    mtimes = {p.name: p.stat().st_mtime_ns for p in parts.glob("segment_*.h5")}
 
-    rerun = subprocess.run([*args, "-o", str(out)], cwd=root, capture_output=True, text=True)
-    assert rerun.returncode == 0, rerun.stderr
+    def identity(name):
+        """(mtime, inode, sha256) of a part file; None once it is gone."""
+        try:
+            st = (parts / name).stat()
+            digest = hashlib.sha256((parts / name).read_bytes()).hexdigest()
+        except FileNotFoundError:
+            return None
+        return st.st_mtime_ns, st.st_ino, digest
+
+    before = {name: identity(name) for name in done_before}
+    # the rerun deletes the parts directory when it has finished, so watch the
+    # finished parts while it runs: each must stay the very file it was (an
+    # atomic rewrite would change inode and mtime, an in-place one mtime and hash)
+    err = tmp_path / "rerun.err"
+    with open(err, "w") as stderr_file:  # a file: a full pipe would stall the rerun
+        rerun = subprocess.Popen([*args, "-o", str(out)], cwd=root,
+                                 stdout=subprocess.DEVNULL, stderr=stderr_file)
+    seen = {name: set() for name in done_before}
+    while rerun.poll() is None:
+        for name in done_before:
+            seen[name].add(identity(name))
+        time.sleep(0.01)
+    assert rerun.returncode == 0, err.read_text()
+    for name in done_before:
+        assert seen[name] - {None} == {before[name]}, name  # read, never rewritten
     result = plasticity.open_result(out)
     assert result.provenance["resumed_segments"] == len(done_before)
     assert not parts.exists()
-    assert all(mtimes[name] for name in done_before)  # they were read, not rewritten
 
     clean = tmp_path / "clean.h5"
     plasticity.run(plasticity.load_config("configs/quickstart.yaml", overrides), clean)

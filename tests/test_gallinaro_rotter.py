@@ -40,12 +40,14 @@ def _at(t_s, t):
     return int(np.argmin(np.abs(t_s - t)))
 
 
+@pytest.mark.slow
 @pytest.mark.science
 def test_growth_reaches_the_static_connectivity(assembly):
     p, t_s = assembly
     assert 0.08 < p["p_E_to_E"][_at(t_s, 20)] < 0.13
 
 
+@pytest.mark.slow
 @pytest.mark.science
 def test_stimulated_group_prunes_its_inputs(assembly):
     p, t_s = assembly
@@ -53,6 +55,7 @@ def test_stimulated_group_prunes_its_inputs(assembly):
     assert p["p_R_to_S"][_at(t_s, 40)] < 0.7 * p["p_R_to_S"][_at(t_s, 20)]
 
 
+@pytest.mark.slow
 @pytest.mark.science
 def test_assembly_forms_after_the_stimulus_and_decays_slowly(assembly):
     p, t_s = assembly
@@ -63,6 +66,7 @@ def test_assembly_forms_after_the_stimulus_and_decays_slowly(assembly):
     assert ratio[-1] < ratio[after].max()  # decaying, not growing
 
 
+@pytest.mark.slow
 @pytest.mark.science
 def test_static_network_rates_match_nest(tmp_path):
     """NEST's iaf_psc_delta, cross-checked: the static network's rates against NEST 3.10.

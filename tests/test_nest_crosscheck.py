@@ -39,6 +39,7 @@ def crosscheck(tmp_path_factory):
     return reference, trajectories(result, times, 10.0)
 
 
+@pytest.mark.slow
 @pytest.mark.science
 def test_calcium_and_connections_inside_nest_envelope(crosscheck):
     reference, ours = crosscheck
@@ -47,6 +48,7 @@ def test_calcium_and_connections_inside_nest_envelope(crosscheck):
     assert check.passed(("ca_e", "ca_i", "conn_e", "conn_i")), check.table()
 
 
+@pytest.mark.slow
 @pytest.mark.science
 def test_connections_appear_when_nest_says(crosscheck):
     """NEST: no synapse before the update at 30 s, hundreds after it (mean of 13 seeds)."""

@@ -17,7 +17,6 @@ from plasticity.pharmacology.block import (
     FARADAY,
     GAS_CONSTANT,
     HYPOTHESES,
-    MG_BLOCK_EXPRESSION,
     ketamine_block,
     mg_block,
     thermal_voltage,
@@ -69,18 +68,53 @@ def test_mg_block_more_mg_blocks_more():
 
 
 def test_mg_block_expression_matches_function():
-    # The Brian2 expression used in the model must give the same numbers as mg_block.
-    expr = MG_BLOCK_EXPRESSION.format(V="v")
-    for v_mV, mg_mM in [(-70.0, 1.0), (0.0, 1.0), (-30.0, 1.2), (20.0, 0.0)]:
-        namespace = {
-            "Mg": mg_mM * brian2.mM,
-            "mM": brian2.mM,
-            "mV": brian2.mV,
-            "exp": np.exp,
-            "v": v_mV * brian2.mV,
-        }
-        value = float(eval(expr, {"__builtins__": {}}, namespace))  # noqa: S307
-        assert value == pytest.approx(float(mg_block(v_mV, mg_mM)), rel=1e-12)
+    # The Mg2+ block term the default network actually runs (taken from the
+    # population equations the model builds, not from the constant) is evaluated
+    # by Brian2 and compared with the Jahr & Stevens (1990, J Neurosci 10:3178)
+    # closed form written out here: B(V) = 1 / (1 + [Mg]/3.57 mM * exp(-0.062 V/mV)).
+    from brian2.codegen.runtime.numpy_rt import NumpyCodeObject
+    from brian2.devices.device import reset_device
+    from brian2.utils.logger import catch_logs
+
+    from plasticity import load_config
+    from plasticity.model.equations import neuron_equations
+    from plasticity.model.network import population_specs
+
+    block_lines = {}
+    for pop, spec in population_specs(load_config(None)).items():
+        equations, _ = neuron_equations(spec)
+        for line in equations.splitlines():
+            name = line.split("=")[0].strip()
+            if name in ("mg_s", "mg_d"):
+                block_lines[(pop, name)] = line
+    # The default network has Mg2+ block on the exc dendrite and the PV/SST somata.
+    assert set(block_lines) == {("exc", "mg_d"), ("pv", "mg_s"), ("sst", "mg_s")}
+
+    v_mV = np.array([-90.0, -70.0, -50.0, -30.0, 0.0, 20.0, 40.0])
+    brian2.set_device("runtime")
+    # catch_logs: the probe groups are never run, which Brian2 would warn about.
+    try:
+        with catch_logs():
+            for (pop, name), line in block_lines.items():
+                for mg_mM in (0.0, 1.0, 1.2, 2.0):
+                    group = brian2.NeuronGroup(
+                        len(v_mV),
+                        "\n".join(["v : volt", "v_d : volt", "Mg : mmolar (shared, constant)",
+                                   line]),
+                        codeobj_class=NumpyCodeObject,
+                        namespace={},
+                    )
+                    group.v = v_mV * brian2.mV
+                    group.v_d = v_mV * brian2.mV
+                    group.Mg = mg_mM * brian2.mM
+                    got = np.asarray(getattr(group, name)[:], dtype=float)
+                    expected = 1.0 / (1.0 + mg_mM / 3.57 * np.exp(-0.062 * v_mV))
+                    np.testing.assert_allclose(got, expected, rtol=1e-12, err_msg=f"{pop}.{name}")
+                    del group
+    finally:
+        reset_device()
+    # Spot value of the closed form: 1 mM at -70 mV, 1/(1 + exp(4.34)/3.57) = 0.044471.
+    assert 1.0 / (1.0 + np.exp(0.062 * 70.0) / 3.57) == pytest.approx(0.04447, rel=1e-4)
 
 
 # --------------------------------------------------------------------------- #

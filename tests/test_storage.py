@@ -260,3 +260,37 @@ def test_overwrite_replaces_file(result_path: Path) -> None:
     write_result(result_path, **_payload(config_yaml="other: 1\n"))
     assert open_result(result_path).config_yaml == "other: 1\n"
     assert list(result_path.parent.iterdir()) == [result_path]
+
+
+def _run_fields() -> dict:
+    """The fields of a run (RunData's), written out by hand."""
+    return dict(
+        spikes={"exc": (np.array([0, 2]), np.array([1.0, 4.5]))}, sizes={"exc": 3},
+        probe_time_ms=np.array([0.0, 1.0]), probes={"exc": {"v_mean": np.array([-0.07, -0.06])}},
+        probe_meta={"exc": {"v_mean": ("v_mean", "volt", "mean membrane potential")}},
+        n_synapses={"exc_to_exc": 5}, timings={"run_s": 1.5}, build_dir="/b",
+        concentration_uM=np.array([0.0, 1.0]), trace_dt_ms=10.0,
+        structure={"time_ms": np.array([1000.0])},
+        snapshots={"exc_to_exc": (np.array([1000.0]), [np.array([[0, 1, 2]])])},
+        final_state={"Ca/exc": np.array([0.1, 0.2, 0.3])},
+    )
+
+
+def test_checkpoint_round_trip_and_foreign_parts_refused(tmp_path: Path) -> None:
+    path = tmp_path / "segment_00000.h5"
+    storage.write_checkpoint(path, "key1", _run_fields())
+    back = storage.read_checkpoint(path, "key1")
+    assert back is not None
+    np.testing.assert_array_equal(back["spikes"]["exc"][1], [1.0, 4.5])
+    assert back["probe_meta"] == {"exc": {"v_mean": ("v_mean", "volt", "mean membrane potential")}}
+    np.testing.assert_array_equal(back["snapshots"]["exc_to_exc"][1][0], [[0, 1, 2]])
+    np.testing.assert_array_equal(back["final_state"]["Ca/exc"], [0.1, 0.2, 0.3])
+    assert back["build_dir"] == "/b" and back["trace_dt_ms"] == 10.0
+    assert storage.read_checkpoint(path, "other key") is None  # another config
+    with h5py.File(path, "r+") as f:
+        assert f.attrs["format"] == "plasticity-checkpoint/1"
+        f.attrs["format"] = "plasticity-checkpoint/2"
+    assert storage.read_checkpoint(path, "key1") is None  # another format
+    with h5py.File(path, "r+") as f:
+        del f.attrs["format"]  # written before the attribute existed: version 1
+    assert storage.read_checkpoint(path, "key1") is not None

@@ -144,3 +144,29 @@ def test_worker_stops_after_its_point_on_usr1(tmp_path):
     assert set(started) | set(interrupted) == {p["id"] for p in points}
     states = point_states(tmp_path)
     assert all(states[i][0] == "missing" for i in interrupted)  # resume runs them
+
+
+def test_a_manifest_of_another_format_is_refused_in_one_line(tmp_path):
+    from plasticity.errors import UserInputError
+    from plasticity.storage import MANIFEST_FORMAT
+    from plasticity.sweep.directory import read_manifest
+
+    make_sweep(tmp_path, {"grid": {"pharmacology.ketamine_uM": [0, 1]}}, lambda p: 0.0)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["format"] == MANIFEST_FORMAT == "plasticity-sweep/1"
+    manifest["format"] = "plasticity-sweep/2"
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(UserInputError, match="'plasticity-sweep/2' is not 'plasticity-sweep/1'"):
+        read_manifest(tmp_path)
+
+
+def test_an_index_of_another_format_is_rebuilt(tmp_path):
+    make_sweep(tmp_path, {"grid": {"pharmacology.ketamine_uM": [0, 1]}}, lambda p: 2.0)
+    build_index(tmp_path)
+    with h5py.File(tmp_path / "index.h5", "r+") as f:
+        f.attrs["format"] = "plasticity-sweep-index/0"
+        del f["table/summary"]
+    ds = load_sweep(tmp_path)
+    assert ds["y"].values.ravel().tolist() == [2.0, 2.0]
+    with h5py.File(tmp_path / "index.h5", "r") as f:
+        assert f.attrs["format"] == "plasticity-sweep-index/1"

@@ -8,17 +8,9 @@ traceback; anything else is a bug and keeps its traceback (exit code 1).
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import numpy as np
-
-    from plasticity.config import Config, ProtocolConfig
-    from plasticity.pharmacology.pk import Infusion
 
 __all__ = ["main"]
 
@@ -37,6 +29,9 @@ examples:
   plasticity sweep configs/dose_response.yaml -o results/dose_response --workers 2
   plasticity status results/dose_response
 """
+
+_VERBOSE_HELP = ("log what happens (build cache, compilation, checkpoints, sweep points) "
+                 "to stderr; -vv for debug detail")
 
 _SET_HELP = (
     "override a config value by its dotted key, e.g. --set network.n_exc=400 or "
@@ -57,6 +52,7 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"plasticity {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help=_VERBOSE_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = sub.add_parser(
@@ -94,6 +90,9 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--show", action="store_true",
                           help="print the fully resolved config (every default written out)")
     validate.add_argument("-q", "--quiet", action="store_true", help="print nothing if valid")
+    validate.add_argument("--equations", action="store_true",
+                          help="print the Brian2 equations of every population and synapse "
+                          "pathway, as the network is built (nothing is compiled)")
 
     plot = sub.add_parser(
         "plot",
@@ -115,51 +114,32 @@ def _parser() -> argparse.ArgumentParser:
     )
     summary.add_argument("result", type=Path, help="result file (.h5) written by 'run'")
 
-    pk = sub.add_parser(
-        "pk",
-        help="show the drug concentration and NMDA block of an infusion protocol",
-        description=(
-            "Solve the pharmacokinetics of CONFIG's pharmacology.protocol exactly (no "
-            "network is simulated) and print the PK parameter set, the doses, the peak "
-            "plasma and effect-site concentrations, the terminal half-life and the peak "
-            "NMDA receptor block of each excitatory pathway (exc_to_exc, exc_to_pv, "
-            "exc_to_sst) under the config's hypothesis. The block is the Hill curve "
-            "C^n / (C^n + IC50^n) of the concentration named by protocol.concentration_at, "
-            "i.e. the equilibrium block at each pathway's reference voltage v_ref. The "
-            "time span runs from 10 min before the first dose or clinical time 0, whichever "
-            "is earlier, to 6 terminal half-lives after the end of the last dose, extended "
-            "to cover the timeline in compressed or windows mode; it is sampled every --dt "
-            "plus at every infusion start and end."
-        ),
-        epilog=(
-            "A config without a protocol can be given the default one (0.5 mg/kg "
-            "ketamine hydrochloride over 40 min, 70 kg, Domino model) with "
-            "--set 'pharmacology.protocol={}'."
-        ),
-    )
-    pk.add_argument("config", type=Path, help="experiment config (YAML) with "
-                    "pharmacology.protocol")
-    pk.add_argument("--set", dest="overrides", action="append", default=[],
-                    metavar="KEY=VALUE", help=_SET_HELP)
-    pk.add_argument("-o", "--output", type=Path, default=None, metavar="FILE",
-                    help="write a figure: concentrations (top) and NMDA block (bottom) over "
-                    "clinical time in hours, doses shaded, network segments of a compressed "
-                    "or windows timeline marked; the suffix picks the format (.png, .pdf, "
-                    ".svg)")
-    pk.add_argument("--csv", type=Path, default=None, metavar="FILE",
-                    help="write the time course as CSV: time_min, time_h, plasma_ng_per_ml, "
-                    "plasma_uM, effect_ng_per_ml, effect_uM (empty without an effect site), "
-                    "driving_uM, block_exc_to_exc, block_exc_to_pv, block_exc_to_sst "
-                    "(0 where a pathway is not blocked)")
-    pk.add_argument("--dt", default="1 min", metavar="TIME",
-                    help="sampling interval of the time course, e.g. '10 s' or '5 min' (default: "
-                    f"'1 min'; at most {_PK_MAX_SAMPLES} samples)")
-    pk.add_argument("-q", "--quiet", action="store_true",
-                    help="print nothing (only write the files asked for)")
+    from plasticity.cli.pk import add_parsers as add_pk_parsers
+
+    add_pk_parsers(sub, _SET_HELP)
     from plasticity.cli.sweep import add_parsers
 
     add_parsers(sub, _SET_HELP)
+    for subparser in sub.choices.values():  # -v also after the subcommand
+        subparser.add_argument("-v", "--verbose", action="count", default=argparse.SUPPRESS,
+                               help=_VERBOSE_HELP)
     return parser
+
+
+def _setup_logging(verbosity: int) -> None:
+    """Log to stderr: INFO with ``-v``, this package's DEBUG too with ``-vv``.
+
+    ``-vvv`` shows every library's DEBUG records. Nothing is set up without
+    ``-v``, so the package stays quiet (Python's default).
+    """
+    if verbosity <= 0:
+        return
+    import logging
+
+    logging.basicConfig(level=logging.DEBUG if verbosity >= 3 else logging.INFO,
+                        format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    if verbosity >= 2:
+        logging.getLogger("plasticity").setLevel(logging.DEBUG)
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -207,8 +187,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         sweep_text = f" (sweep: {len(plan.points)} points, {len(plan.builds)} build(s))"
     if args.show:
         print(dump_config(config), end="")
-    elif not args.quiet:
+    elif not args.quiet and not args.equations:
         print(f"{args.config}: valid{sweep_text}")
+    if args.equations:
+        from plasticity.model.network import describe_equations
+
+        print(describe_equations(config), end="")
     return 0
 
 
@@ -237,259 +221,18 @@ def _cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
-# --------------------------------------------------------------------------- #
-# plasticity pk
-# --------------------------------------------------------------------------- #
-_PK_MAX_SAMPLES = 200_000
-_PK_BEFORE_MIN = 10.0
-_PK_WASHOUT_HALF_LIVES = 6.0
-_PK_NO_ELIMINATION_MIN = 24 * 60.0
-_PK_CSV_COLUMNS = (
-    "time_min", "time_h", "plasma_ng_per_ml", "plasma_uM", "effect_ng_per_ml", "effect_uM",
-    "driving_uM", "block_exc_to_exc", "block_exc_to_pv", "block_exc_to_sst",
-)
-
-
-def _clinical_minutes(t_min: float) -> str:
-    """A clinical time in minutes as text: minutes up to 2 h, hours beyond."""
-    if abs(t_min) < 120.0:
-        return f"{t_min:.4g} min"
-    return f"{t_min / 60.0:.4g} h"
-
-
-def _pk_dt_min(text: str) -> float:
-    """The ``--dt`` option in minutes; a user error unless it is a positive time."""
-    from plasticity.errors import UserInputError
-    from plasticity.units import UnitParseError, parse_quantity
-
-    try:
-        dt_s = float(parse_quantity(text, "time"))
-    except UnitParseError as err:
-        raise UserInputError(f"--dt {text!r}: {err}") from None
-    if not dt_s > 0:
-        raise UserInputError(f"--dt {text!r}: expected a positive time such as '1 min'")
-    return dt_s / 60.0
-
-
-def _pk_span_min(
-    config: Config, doses: Sequence[Infusion], half_life_min: float
-) -> tuple[float, float]:
-    """Clinical span (min) of the time course: the doses with washout, and the timeline."""
-    first = min(d.start_min for d in doses)
-    last_end = max(d.end_min for d in doses)
-    washout = (_PK_WASHOUT_HALF_LIVES * half_life_min if math.isfinite(half_life_min)
-               else _PK_NO_ELIMINATION_MIN)
-    lo, hi = min(0.0, first) - _PK_BEFORE_MIN, last_end + washout
-    tl = config.timeline
-    if tl.mode == "compressed":
-        lo, hi = min(lo, float(tl.start) / 60.0), max(hi, float(tl.end) / 60.0)
-    elif tl.mode == "windows":
-        last = float(tl.windows[-1]) + float(config.simulation.duration)
-        lo, hi = min(lo, float(tl.windows[0]) / 60.0), max(hi, last / 60.0)
-    return lo, hi
-
-
-def _pk_times_min(
-    lo: float, hi: float, dt: float, doses: Sequence[Infusion], dt_text: str
-) -> np.ndarray:
-    """Samples every ``dt`` from ``lo`` to ``hi`` plus every dose start and end, sorted."""
-    import numpy as np
-
-    from plasticity.errors import UserInputError
-
-    n = math.floor((hi - lo) / dt + 1e-9) + 1
-    if n > _PK_MAX_SAMPLES:
-        coarser = (hi - lo) / (_PK_MAX_SAMPLES - 1)
-        raise UserInputError(
-            f"--dt {dt_text!r} gives {n} samples over {_clinical_minutes(hi - lo)}; at most "
-            f"{_PK_MAX_SAMPLES}: use --dt '{math.ceil(coarser)} min' or more"
-        )
-    events = [t for d in doses for t in (d.start_min, d.end_min)]
-    return np.unique(np.concatenate([lo + dt * np.arange(n), [hi], events]))
-
-
-def _pk_segments_min(config: Config) -> list[tuple[float, float]]:
-    """(start, end) in clinical minutes of every network segment, if not real time."""
-    if config.timeline.mode == "real_time":
-        return []
-    from plasticity.simulation.timeline import segments
-
-    return [
-        (seg.clinical_start_s / 60.0, (seg.clinical_start_s + seg.clinical_span_s) / 60.0)
-        for seg in segments(config)
-    ]
-
-
-def _pk_doses_text(protocol: ProtocolConfig, doses: Sequence[Infusion]) -> str:
-    """Number of doses and total dose, per salt form and as mg of base."""
-    weight = float(protocol.weight)
-    per_salt: dict[str, float] = {}
-    for d in doses:
-        per_salt[d.salt] = per_salt.get(d.salt, 0.0) + d.dose_mg_per_kg
-    total = " + ".join(f"{mg:.4g} mg/kg {salt}" for salt, mg in per_salt.items())
-    base_mg = sum(d.base_mg(weight) for d in doses)
-    kinds = {"infusion" if d.duration_min > 0 else "bolus" for d in doses}
-    what = " and ".join(sorted(kinds))
-    return f"{len(doses)} ({what}), total {total} = {base_mg:.4g} mg ketamine base"
-
-
-def _write_csv_atomic(
-    path: Path, header: Sequence[str], columns: Sequence[Sequence[float | None]]
-) -> None:
-    """Write equal-length columns as CSV through a temporary file, then rename."""
-    import csv
-
-    from plasticity.storage import atomic_file
-
-    with atomic_file(path) as tmp, open(tmp, "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        for row in zip(*columns, strict=True):
-            writer.writerow(["" if v is None else repr(float(v)) for v in row])
-
-
-def _pk_check_outputs(args: argparse.Namespace) -> None:
-    """Refuse unusable output paths before any work is done."""
-    from plasticity.errors import UserInputError
-    from plasticity.plots import image_format
-
-    if args.output is not None:
-        try:
-            image_format(args.output)
-        except ValueError as err:
-            raise UserInputError(f"-o {args.output}: {err}") from None
-    for option, path in (("-o", args.output), ("--csv", args.csv)):
-        if path is not None and path.is_dir():
-            raise UserInputError(f"{option} {path}: is a directory; name a file")
-    if args.output is not None and args.csv is not None and (
-        args.output.resolve() == args.csv.resolve()
-    ):
-        raise UserInputError(f"-o and --csv both name {args.output}")
-
-
-def _cmd_pk(args: argparse.Namespace) -> int:
-    """Print, draw and tabulate the PK time course and NMDA block of the config's protocol."""
-    import brian2
-    import numpy as np
-
-    from plasticity.config import EXCITATORY_PATHWAYS, load_config
-    from plasticity.errors import UserInputError
-    from plasticity.pharmacology.block import ketamine_block
-    from plasticity.pharmacology.exposure import (
-        driving_concentration_uM,
-        infusions,
-        pk_parameters,
-        protocol_pk,
-    )
-    from plasticity.pharmacology.pk import pk_summary, terminal_half_life_min
-
-    dt = _pk_dt_min(args.dt)
-    _pk_check_outputs(args)
-    config = load_config(args.config, args.overrides)
-    protocol = config.pharmacology.protocol
-    if protocol is None:
-        raise UserInputError(
-            f"{args.config}: pk needs pharmacology.protocol, which is not set; add a "
-            "'protocol:' section under 'pharmacology:' or use --set "
-            "'pharmacology.protocol={}' for the default (0.5 mg/kg hydrochloride over "
-            "40 min, 70 kg, Domino model)"
-        )
-    params = pk_parameters(protocol)
-    doses = infusions(protocol)
-    half_life = terminal_half_life_min(params)
-    lo, hi = _pk_span_min(config, doses, half_life)
-    times = _pk_times_min(lo, hi, dt, doses, args.dt)
-
-    result = protocol_pk(protocol, times * 60.0)
-    driving = driving_concentration_uM(protocol, times * 60.0)
-    summary = pk_summary(result)
-    receptors = config.pharmacology.resolved_receptors()
-    blocks: dict[str, np.ndarray | None] = {}
-    peak_blocks: dict[str, str] = {}
-    site = protocol.concentration_at
-    peak_key = "effect" if site == "effect_site" else "plasma"
-    peak_uM = float(summary[f"{peak_key}_peak_uM"])
-    peak_time = float(summary[f"{peak_key}_peak_time_min"])
-    if site == "free_plasma":
-        peak_uM *= protocol.free_fraction
-    for name in EXCITATORY_PATHWAYS:
-        r = receptors[name]
-        ic50 = float(r.ic50 / brian2.umolar)
-        detail = f"(IC50 {ic50:.4g} uM, Hill {r.hill:g})"
-        if r.blocked:
-            blocks[name] = ketamine_block(driving, ic50, r.hill)
-            peak_blocks[name] = f"{float(ketamine_block(peak_uM, ic50, r.hill)):6.1%}  {detail}"
-        else:
-            blocks[name] = None
-            peak_blocks[name] = f"not blocked  {detail}"
-
-    if args.csv is not None:
-        n = times.size
-        empty = [None] * n
-        effect_ng, effect_uM = result.effect_ng_per_ml, result.effect_uM
-        columns = [
-            times, times / 60.0, result.plasma_ng_per_ml, result.plasma_uM,
-            empty if effect_ng is None else effect_ng,
-            empty if effect_uM is None else effect_uM,
-            driving,
-            *(np.zeros(n) if blocks[k] is None else blocks[k] for k in EXCITATORY_PATHWAYS),
-        ]
-        _write_csv_atomic(args.csv, _PK_CSV_COLUMNS, columns)
-    if args.output is not None:
-        from plasticity.plots import plot_pk
-
-        plot_pk(
-            args.output, times, result.plasma_uM, blocks,
-            effect_uM=result.effect_uM, driving=site, driving_uM=driving,
-            infusions_min=[(d.start_min, d.end_min) for d in doses],
-            segments_min=_pk_segments_min(config),
-            title=f"{config.name}: ketamine, {params.name} PK, "
-            f"{float(protocol.weight):g} kg, {config.pharmacology.hypothesis}",
-        )
-    if args.quiet:
-        return 0
-
-    def peak(key: str) -> str:
-        ng, uM, t = (summary[f"{key}_peak_{u}"] for u in ("ng_per_ml", "uM", "time_min"))
-        return f"{ng:.4g} ng/mL = {uM:.4g} uM at {_clinical_minutes(t)}"
-
-    rows = [
-        ("PK model", f"{params.name}: {params.source}"),
-        ("weight", f"{float(protocol.weight):g} kg"),
-        ("doses", _pk_doses_text(protocol, doses)),
-        ("plasma peak", peak("plasma")),
-    ]
-    if summary["effect_peak_uM"] is not None:
-        rows.append(("effect-site peak", peak("effect")))
-    rows.append(("terminal half-life", f"{half_life:.4g} min" if math.isfinite(half_life)
-                 else "infinite (no elimination)"))
-    drives = {"effect_site": "effect-site concentration", "plasma": "plasma concentration",
-              "free_plasma": f"free plasma concentration ({protocol.free_fraction:g} x plasma)"}
-    rows.append(("block driven by", f"{drives[site]} (concentration_at: {site}), "
-                 f"peak {peak_uM:.4g} uM at {_clinical_minutes(peak_time)}"))
-    print(f"{args.config} ({config.name}): clinical time {_clinical_minutes(lo)} to "
-          f"{_clinical_minutes(hi)}, every {args.dt} ({times.size} samples)")
-    for key, value in rows:
-        print(f"  {key:20s} {value}")
-    print(f"peak NMDA block ({config.pharmacology.hypothesis}; Hill curve at v_ref):")
-    for name in EXCITATORY_PATHWAYS:
-        print(f"  {name:20s} {peak_blocks[name]}")
-    for path in (args.output, args.csv):
-        if path is not None:
-            print(f"wrote {path}")
-    return 0
-
-
 def _commands() -> dict:
+    from plasticity.cli.pk import COMMANDS as PK_COMMANDS
     from plasticity.cli.sweep import COMMANDS
 
     return {"run": _cmd_run, "validate": _cmd_validate, "plot": _cmd_plot,
-            "summary": _cmd_summary, "pk": _cmd_pk, **COMMANDS}
+            "summary": _cmd_summary, **PK_COMMANDS, **COMMANDS}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``plasticity`` command."""
     args = _parser().parse_args(argv)
+    _setup_logging(args.verbose)
     from plasticity.errors import UserInputError
     from plasticity.storage import ResultFileError
 

@@ -188,6 +188,18 @@ def load_config(
 
 
 def dump_config(config: Config) -> str:
-    """The fully resolved config as YAML text (every default written out)."""
+    """The fully resolved config as YAML text (every default written out).
+
+    Parameters
+    ----------
+    config : Config
+        A validated config.
+
+    Returns
+    -------
+    str
+        YAML of ``config.model_dump(mode="json")``, keys in schema order
+        (not sorted); quantities as strings with units (``duration: 1 s``).
+    """
     data = config.model_dump(mode="json")
     return yaml.safe_dump(data, sort_keys=False)

@@ -26,9 +26,29 @@ __all__ = [
 ]
 
 
-def format_clinical_time(quantity: Any) -> str:
-    """Clinical times in the unit a clinic would use: s, min, h or day."""
+def format_clinical_time(quantity: Any, *, digits: int | None = None) -> str:
+    """Clinical times in the unit a clinic would use.
+
+    Parameters
+    ----------
+    quantity : Quantity or float
+        Clinical time (s).
+    digits : int, optional
+        None (default): exact, in the largest of s, min, h or day that holds a
+        whole number of units (up to 6 decimals). An int: rounded to that many
+        significant digits, in minutes below 2 h and in hours beyond.
+
+    Returns
+    -------
+    str
+        E.g. ``'40 min'``, ``'2 day'``, ``'4.105 h'``.
+    """
     seconds = float(quantity)
+    if digits is not None:
+        minutes = seconds / 60.0
+        if abs(minutes) < 120.0:
+            return f"{minutes:.{digits}g} min"
+        return f"{minutes / 60.0:.{digits}g} h"
     for unit, size in (("day", 86400.0), ("h", 3600.0), ("min", 60.0)):
         if abs(seconds) >= size and math.isclose(seconds / size, round(seconds / size, 6)):
             return f"{seconds / size:.12g} {unit}"

@@ -49,6 +49,7 @@ from plasticity.pharmacology.block import thermal_voltage
 __all__ = [
     "BuiltNetwork",
     "build_network",
+    "describe_equations",
     "network_inputs",
     "nmda_event_constants",
 ]
@@ -535,3 +536,77 @@ def _finish(config, built, synapses, objects) -> None:
     built.spike_monitors = spike_monitors
     built.probe_monitors = probe_monitors
     built.probe_variables = probe_variables
+
+
+def describe_equations(config: Config) -> str:
+    """The Brian2 equations of every population and synapse pathway of ``config``.
+
+    The network is built (nothing is compiled or run) on the device the
+    config runs on: ``cpp_standalone`` only records the code it would
+    generate, ``runtime`` connects with the numpy target. The text is read
+    back from the built Brian2 objects, so it is the model the network runs:
+    per population its equations with units, threshold, reset, refractory
+    period, integration method and the operations run every step (drive,
+    ketamine kinetics, structural elements); per pathway its model, summed
+    variables and ``on_pre`` code (for a structurally plastic pathway, the
+    code the structural engine applies over its synapses).
+    """
+    import gc
+
+    from brian2.devices.device import reset_device
+    from brian2.utils.logger import catch_logs
+
+    standalone = config.simulation.device == "cpp_standalone"
+    target = b2.prefs.codegen.target
+    if standalone:
+        b2.set_device("cpp_standalone", build_on_run=False)
+    else:
+        b2.prefs.codegen.target = "numpy"  # connecting must not compile Cython
+    try:
+        built = build_network(config)
+        try:
+            return _describe(config, built)
+        finally:
+            with catch_logs():  # the objects were never meant to be run
+                del built
+                gc.collect()
+    finally:
+        if standalone:
+            b2.device.reinit()
+            reset_device()
+        b2.prefs.codegen.target = target
+
+
+def _describe(config: Config, built: BuiltNetwork) -> str:
+    lines = [f"# Brian2 equations of {config.name} (device {config.simulation.device}, "
+             f"cell model {config.network.cell_model})"]
+    for pop, group in built.groups.items():
+        lines += ["", f"== NeuronGroup {pop} ({len(group)} cells)", str(group.equations)]
+        for event, condition in group.events.items():
+            lines.append(f"threshold ({event}): {condition}")
+            code = group.event_codes.get(event)
+            if code:
+                lines.append(f"reset ({event}):")
+                lines += [f"    {line}" for line in str(code).splitlines()]
+        lines.append(f"refractory: {group._refractory}")
+        lines.append(f"method: {group.method_choice}")
+        for obj in group.contained_objects:
+            if type(obj) is b2.CodeRunner:  # run_regularly operations
+                lines.append(f"every {obj.clock.dt} ({obj.when}), {obj.name}:")
+                lines += [f"    {line}" for line in str(obj.abstract_code).splitlines()]
+    for name, syn in built.synapses.items():
+        cfg = config.synapses.pathway(name)
+        lines += ["", f"== Synapses {name} ({syn.source.name} -> {syn.target.name})", "model:"]
+        lines += [f"    {line}" for line in str(syn.equations).splitlines()]
+        for obj in syn.contained_objects:
+            if type(obj).__name__ == "SummedVariableUpdater":
+                unit = b2.get_unit(obj.target_var.dim)
+                lines.append(f"    {obj.target_varname} = {obj.expression} : {unit!s} (summed)")
+        for path in syn._pathways:
+            lines.append(f"on_{path.prepost} ({path.event}, delay {cfg.delay}):")
+            lines += [f"    {line}" for line in str(path.code).splitlines()]
+        if name in built.plastic_channels:
+            lines.append("on_pre (structurally plastic: applied by the structural engine "
+                         f"for each of nsyn synapses, delay {cfg.delay}):")
+            lines += [f"    {c.on_pre()}" for c in built.plastic_channels[name]]
+    return "\n".join(lines) + "\n"

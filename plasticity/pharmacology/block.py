@@ -137,7 +137,18 @@ K_ON_PER_UM_MS = 1.0 / (0.68 * 3.26) - 1.0 / 3.26
 
 
 def thermal_voltage(temperature_C: float) -> float:
-    """R*T/F in volts at ``temperature_C`` degrees Celsius (26.6 mV at 35 C)."""
+    """R*T/F in volts at ``temperature_C`` degrees Celsius (26.6 mV at 35 C).
+
+    Parameters
+    ----------
+    temperature_C : float
+        Temperature in degrees Celsius.
+
+    Returns
+    -------
+    float
+        Thermal voltage V_T = R*T/F in volts (not mV).
+    """
     return GAS_CONSTANT * (temperature_C + 273.15) / FARADAY
 
 
@@ -150,6 +161,12 @@ def mg_block(v_mV, mg_mM: float = 1.0):
         Membrane potential in mV.
     mg_mM : float
         Extracellular Mg2+ in mM.
+
+    Returns
+    -------
+    float or array
+        B(V) = 1 / (1 + [Mg]/3.57 mM * exp(-0.062 V/mV)), between 0 and 1,
+        with the shape of ``v_mV``.
     """
     v = np.asarray(v_mV, dtype=float)
     return 1.0 / (1.0 + mg_mM / 3.57 * np.exp(-0.062 * v))
@@ -246,6 +263,29 @@ def kinetic_block_step(b, dt_ms: float, conc_uM, access, k_on_per_uM_ms, k_d_uM,
 
     Inputs are held constant over the step; this is the update the compiled
     network performs (see :func:`kinetic_block_rates`).
+
+    Parameters
+    ----------
+    b : float or array
+        Fraction of receptors holding ketamine at the start of the step.
+    dt_ms : float
+        Step length in ms.
+    conc_uM : float or array
+        Ketamine concentration C in uM.
+    access : float or array
+        Fraction ``a`` of receptors open and free of Mg2+ (0 to 1).
+    k_on_per_uM_ms : float
+        Association rate with an open channel, per uM per ms.
+    k_d_uM : float or array
+        Dissociation constant K(V) in uM at the current voltage.
+    trapping : float
+        Fraction of bound ketamine that stays trapped when the channel closes.
+
+    Returns
+    -------
+    numpy.ndarray
+        Block fraction after the step,
+        ``b_inf + (b - b_inf) * exp(-rate * dt_ms)`` (broadcast shape of the inputs).
     """
     b_inf, rate = kinetic_block_rates(conc_uM, access, k_on_per_uM_ms, k_d_uM, trapping)
     return b_inf + (np.asarray(b, dtype=float) - b_inf) * np.exp(-rate * dt_ms)

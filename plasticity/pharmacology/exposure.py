@@ -17,7 +17,19 @@ __all__ = ["driving_concentration_uM", "infusions", "pk_parameters", "protocol_p
 
 
 def pk_parameters(protocol: ProtocolConfig) -> PKParameters:
-    """The PK parameter set a protocol names (or its custom parameters)."""
+    """The PK parameter set a protocol names (or its custom parameters).
+
+    Parameters
+    ----------
+    protocol : ProtocolConfig
+        The infusion protocol; ``pk_model`` names a set of :data:`PK_SETS`, or
+        ``custom`` takes ``pk_parameters`` (volume in m^3/kg, rates in 1/s).
+
+    Returns
+    -------
+    PKParameters
+        The named set, or the custom parameters converted to L/kg and 1/min.
+    """
     if protocol.pk_model != "custom":
         return PK_SETS[protocol.pk_model]
     p = protocol.pk_parameters
@@ -37,7 +49,19 @@ def pk_parameters(protocol: ProtocolConfig) -> PKParameters:
 
 
 def infusions(protocol: ProtocolConfig) -> list[Infusion]:
-    """Every dose of the protocol (repeats expanded), in clinical minutes."""
+    """Every dose of the protocol (repeats expanded), in clinical minutes.
+
+    Parameters
+    ----------
+    protocol : ProtocolConfig
+        The infusion protocol (start times and durations in seconds).
+
+    Returns
+    -------
+    list of Infusion
+        One per dose, sorted by start, with ``start_min`` and
+        ``duration_min`` in minutes and the dose in mg/kg of its ``salt``.
+    """
     return [
         Infusion(start_min=start / 60.0, dose_mg_per_kg=dose, duration_min=duration / 60.0,
                  salt=salt)
@@ -46,14 +70,41 @@ def infusions(protocol: ProtocolConfig) -> list[Infusion]:
 
 
 def protocol_pk(protocol: ProtocolConfig, clinical_times_s) -> PKResult:
-    """Exact PK solution of ``protocol`` at clinical times (seconds)."""
+    """Exact PK solution of ``protocol`` at clinical times (seconds).
+
+    Parameters
+    ----------
+    protocol : ProtocolConfig
+        The infusion protocol (PK model, doses, body weight).
+    clinical_times_s : array_like
+        Clinical times in seconds at which to evaluate the solution.
+
+    Returns
+    -------
+    PKResult
+        Amounts and concentrations at those times (``times_min`` in minutes).
+    """
     times_min = np.asarray(clinical_times_s, dtype=float) / 60.0
     return simulate_pk(pk_parameters(protocol), infusions(protocol),
                        float(protocol.weight), times_min)
 
 
 def driving_concentration_uM(protocol: ProtocolConfig, clinical_times_s) -> np.ndarray:
-    """Concentration (uM) that drives the receptor block, per ``concentration_at``."""
+    """Concentration (uM) that drives the receptor block, per ``concentration_at``.
+
+    Parameters
+    ----------
+    protocol : ProtocolConfig
+        The infusion protocol; ``concentration_at`` chooses the effect-site,
+        plasma or free plasma (plasma times ``free_fraction``) concentration.
+    clinical_times_s : array_like
+        Clinical times in seconds.
+
+    Returns
+    -------
+    numpy.ndarray
+        Ketamine concentration in uM (float64), one value per time.
+    """
     result = protocol_pk(protocol, clinical_times_s)
     if protocol.concentration_at == "effect_site":
         conc = result.effect_uM

@@ -29,6 +29,7 @@ import contextlib
 import functools
 import hashlib
 import json
+import logging
 import os
 import platform
 import shutil
@@ -42,6 +43,8 @@ from pathlib import Path
 
 __all__ = ["BUILD_OK", "code_key", "compiler_signature", "cpu_flags", "ensure_build",
            "ready", "scratch_root"]
+
+logger = logging.getLogger(__name__)
 
 #: Marker written last into a published build.
 BUILD_OK = "BUILD_OK"
@@ -133,6 +136,7 @@ def _build_slot(root: Path, key: str) -> Iterator[bool]:
     """Yield True if this process should build ``key``, False once someone else has."""
     marker = root / f".{key}.building"
     timeout = float(os.environ.get("PLASTICITY_BUILD_TIMEOUT", "3600"))
+    waiting = False
     while True:
         try:
             fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
@@ -140,9 +144,17 @@ def _build_slot(root: Path, key: str) -> Iterator[bool]:
             if ready(root / key):
                 yield False
                 return
-            if _marker_age(marker) > timeout:
+            age = _marker_age(marker)
+            if age > timeout:
+                logger.warning("build %s: marker %s is %.0f s old (timeout %.0f s); "
+                               "its builder is taken to have died, taking over",
+                               key, marker, age, timeout)
                 marker.unlink(missing_ok=True)  # its builder died; take over
                 continue
+            if not waiting:
+                waiting = True
+                logger.info("build %s: waiting for another process to compile it "
+                            "(marker %s)", key, marker)
             time.sleep(1.0)
             continue
         with os.fdopen(fd, "w") as handle:
@@ -192,13 +204,17 @@ def ensure_build(generated: Path, root: Path, key: str, compile_fn) -> tuple[Pat
     root.mkdir(parents=True, exist_ok=True)
     final = root / key
     if ready(final):
+        logger.info("build %s: cache hit in %s", key, root)
         return final, 0.0
     with _build_slot(root, key) as must_build:
         if not must_build or ready(final):
+            logger.info("build %s: built by another process, using it from %s", key, root)
             return final, 0.0
+        logger.info("build %s: compiling %s", key, generated)
         t0 = time.perf_counter()
         compile_fn(generated)
         seconds = time.perf_counter() - t0
+        logger.info("build %s: compiled in %.1f s, publishing to %s", key, seconds, root)
         info = {"key": key, "host": socket.gethostname(), "compile_s": f"{seconds:.1f}",
                 "built_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         return _publish(generated, root, key, info), seconds

@@ -22,6 +22,7 @@ readouts.
 from __future__ import annotations
 
 import hashlib
+import logging
 import shutil
 import time
 from datetime import UTC, datetime
@@ -44,6 +45,8 @@ from plasticity.storage import (
 )
 
 __all__ = ["parts_dir", "run"]
+
+logger = logging.getLogger(__name__)
 
 _H = 3600.0
 
@@ -202,6 +205,9 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
         datas = {i: d for i, d in datas.items() if i < first}
     todo = [seg for seg in segs if seg.index not in datas]
     resumed = len(datas)
+    for index in sorted(datas):
+        logger.info("%s: segment %d of %d reused from checkpoint %s", path, index + 1,
+                    len(segs), _part_path(parts, index))
     initial = datas[todo[0].index - 1].final_state if carry and todo and todo[0].index else None
 
     def keep(i: int, data: RunData) -> None:

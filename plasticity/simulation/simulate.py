@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import gc
 import hashlib
+import logging
 import os
 import shutil
 import tempfile
@@ -41,6 +42,8 @@ from plasticity.simulation.environment import environment_restored
 from plasticity.simulation.rundata import PACKAGE_DIR, RunData
 
 __all__ = ["build_root", "simulate", "simulate_many"]
+
+logger = logging.getLogger(__name__)
 
 
 
@@ -285,8 +288,11 @@ def _run_standalone(
         b2.device.build(directory=str(generated), compile=False, run=False, with_output=False)
         key = code_key(generated, {**compiler_signature(flags), "brian2": b2.__version__,
                                    "model_source": _model_source_hash()})
-        build_dir, _ = ensure_build(generated, root, key, _compile)
+        build_dir, compile_s = ensure_build(generated, root, key, _compile)
         build_s = time.perf_counter() - t0
+        logger.debug("build %s %s (%.1f s in all, %.1f s compiling) for %d run(s)", key,
+                     "generated and compiled" if compile_s else "generated, cached build reused",
+                     build_s, compile_s, len(configs))
         state = initial_state
         for index, (point, trace) in enumerate(zip(configs, traces, strict=True)):
             results_dir = work / f"run{index}"
@@ -295,6 +301,7 @@ def _run_standalone(
                 write_state(results_dir / STATE_FILE, built.engine.layout, state)
             args = _command_line(built.inputs_for(point, trace, growth_scales[index]),
                                  results_dir)
+            logger.debug("run %d/%d of build %s starting", index + 1, len(configs), key)
             t1 = time.perf_counter()
             try:
                 with progress.watch(results_dir / "progress.txt"), environment_restored():
@@ -304,6 +311,8 @@ def _run_standalone(
                         with_output=False, run_args=args,
                     )
                 timings = {"build_s": build_s, "run_s": time.perf_counter() - t1}
+                logger.debug("run %d/%d of build %s done in %.1f s", index + 1, len(configs),
+                             key, timings["run_s"])
                 out.append(_collect(built, timings, str(build_dir), trace, results_dir))
                 state = out[-1].final_state
             finally:
@@ -373,6 +382,21 @@ def simulate(
 
     ``concentration_uM`` is the drug trace, one value per ``trace_dt`` of
     network time (default: the constant ``pharmacology.ketamine_uM``).
+
+    Parameters
+    ----------
+    config : Config
+        The experiment to simulate.
+    progress : bool
+        Show a progress bar on stderr.
+    concentration_uM : numpy.ndarray, optional
+        Ketamine concentration (uM), one value per ``trace_dt`` of network
+        time; default the constant ``pharmacology.ketamine_uM``.
+
+    Returns
+    -------
+    RunData
+        Spikes, probes, structure and timings of the run, in memory.
     """
     traces = None if concentration_uM is None else [concentration_uM]
     return simulate_many([config], progress=progress, traces=traces)[0]
@@ -416,6 +440,11 @@ def simulate_many(
         timeline); the first starts from ``initial_state`` if given.
     initial_state : dict, optional
         Structural state (:attr:`RunData.final_state` of an earlier run).
+
+    Returns
+    -------
+    list of RunData
+        One per config, in the order of ``configs`` (empty for no configs).
     """
     if not configs:
         return []
@@ -434,6 +463,7 @@ def simulate_many(
                                    list(growth_scales), carry_structure, initial_state)
         out = []
         for index, (config, trace) in enumerate(zip(configs, traces, strict=True)):
+            logger.debug("run %d/%d (runtime device) starting", index + 1, len(configs))
             out.append(_run_runtime(config, bar, trace))
             if on_result is not None:
                 on_result(index, out[-1])

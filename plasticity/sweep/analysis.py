@@ -26,6 +26,7 @@ import pandas as pd
 import xarray as xr
 
 from plasticity.errors import UserInputError
+from plasticity.storage import INDEX_FORMAT
 from plasticity.sweep.directory import INDEX, STATUS_LOG, build_index, point_path, read_manifest
 
 __all__ = ["load_sweep", "sensitivity", "sweep_table"]
@@ -56,11 +57,40 @@ def sweep_table(directory: str | Path) -> tuple[pd.DataFrame, dict[str, str], di
 
     Reads ``index.h5``, or builds it first when it is missing or older than
     the status log (``plasticity collect`` does the same).
+
+    Parameters
+    ----------
+    directory : str or Path
+        Sweep directory (written by ``plasticity sweep``).
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per point: ``id``, ``seed``, ``replicate``, ``block``, ``row``,
+        ``state``, ``file``, a column per swept parameter and a column per
+        summary scalar (NaN where a point is not done).
+    units : dict
+        ``column -> units`` of the parameter and summary columns.
+    meta : dict
+        ``{"parameters": [swept parameter keys], "blocks": [designs]}``.
+
+    Raises
+    ------
+    UserInputError
+        If ``directory`` is not a sweep directory or its manifest cannot be read.
     """
     directory = Path(directory)
     index = directory / INDEX
     log = directory / STATUS_LOG
-    if not index.exists() or (log.exists() and log.stat().st_mtime > index.stat().st_mtime):
+    stale = not index.exists() or (log.exists()
+                                   and log.stat().st_mtime > index.stat().st_mtime)
+    if not stale:
+        try:
+            with h5py.File(index, "r") as f:
+                stale = f.attrs.get("format") != INDEX_FORMAT
+        except OSError:
+            stale = True
+    if stale:
         read_manifest(directory)  # a clear error if this is no sweep directory
         build_index(directory)
     return _read_index(index)
@@ -132,11 +162,30 @@ def sensitivity(directory: str | Path, output: str, *, block: int | None = None,
     Replicates of a design row are averaged. Every point of the block must
     be done (the analysis needs the whole design).
 
+    Parameters
+    ----------
+    directory : str or Path
+        Sweep directory (written by ``plasticity sweep``).
+    output : str
+        Name of a summary scalar of the point files (a column of
+        :func:`sweep_table`).
+    block : int, optional
+        Index of the Morris or Sobol block to analyse; default the first one.
+    seed : int
+        Seed of SALib's bootstrap confidence intervals.
+
     Returns
     -------
     pandas.DataFrame
         One row per parameter: ``mu``, ``mu_star``, ``sigma``, ``mu_star_conf``
         (Morris) or ``S1``, ``S1_conf``, ``ST``, ``ST_conf`` (Sobol).
+
+    Raises
+    ------
+    UserInputError
+        If ``directory`` is no sweep directory, has no Morris or Sobol block,
+        ``block`` is not one, ``output`` is not a summary scalar, or a point
+        of the block is not done.
     """
     directory = Path(directory)
     manifest = read_manifest(directory)

@@ -153,6 +153,10 @@ def run(config: str | os.PathLike[str] | Mapping[str, Any] | Any,
     states = point_states(directory, manifest)
     todo_states = ("missing", "failed") if retry_failed else ("missing",)
     todo = [p for p in manifest["points"] if states[p["id"]][0] in todo_states]
+    for p in todo:
+        if states[p["id"]][0] == "failed":
+            logger.info("point %s: failed before (%s), retried", p["id"],
+                        states[p["id"]][1].get("error", "no error recorded"))
     running = sum(1 for s, _ in states.values() if s == "running")
     n_builds = len(sweep_plan.builds)
     if not quiet:

@@ -110,9 +110,14 @@ def read_manifest(directory: Path) -> dict[str, Any]:
     if not path.is_file():
         raise UserInputError(f"'{directory}' is not a sweep directory (no {MANIFEST})")
     try:
-        return json.loads(path.read_text())
+        manifest = json.loads(path.read_text())
     except (OSError, ValueError) as err:
         raise UserInputError(f"'{path}' cannot be read: {err}") from None
+    found = manifest.get("format") if isinstance(manifest, dict) else None
+    if found != MANIFEST_FORMAT:
+        raise UserInputError(f"'{path}': format {found!r} is not {MANIFEST_FORMAT!r}, the "
+                             f"sweep format this version of plasticity reads")
+    return manifest
 
 
 def log_event(directory: Path, pid: str, event: str, **extra: Any) -> None:

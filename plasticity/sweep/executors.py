@@ -18,6 +18,7 @@ first chunk of a build anywhere compiles, :mod:`plasticity.simulation.builds`).
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import shlex
@@ -36,6 +37,8 @@ from plasticity.sweep.directory import STATUS_LOG, log_event, point_states, read
 
 __all__ = ["chunk_points", "run_dask", "run_local", "slurm_scripts", "submit_slurm",
            "worker_command"]
+
+logger = logging.getLogger(__name__)
 
 
 def chunk_points(points: list[dict[str, Any]], n_chunks: int, max_size: int = 0,
@@ -159,6 +162,7 @@ def run_dask(directory: Path, chunks: list[list[str]], *, workers: int, schedule
 
     cluster = None
     if scheduler:
+        logger.info("dask: connecting to the scheduler at %s", scheduler)
         client = Client(scheduler)
     elif jobqueue:
         import dask_jobqueue
@@ -176,6 +180,8 @@ def run_dask(directory: Path, chunks: list[list[str]], *, workers: int, schedule
                                  f"of {', '.join(classes)}")
         cluster = getattr(dask_jobqueue, classes[system])(**settings)
         cluster.scale(jobs=jobs)
+        logger.info("dask: started a %s with %d job(s); waiting up to %g s for a worker",
+                    classes[system], jobs, startup_s)
         client = Client(cluster)
         try:
             client.wait_for_workers(1, timeout=startup_s)
@@ -190,7 +196,9 @@ def run_dask(directory: Path, chunks: list[list[str]], *, workers: int, schedule
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                dashboard_address=None)
         client = Client(cluster)
+        logger.info("dask: started a LocalCluster of %d worker(s)", workers)
     ids = [pid for chunk in chunks for pid in chunk]
+    logger.info("dask: submitting %d chunk(s) of %d point(s)", len(chunks), len(ids))
     try:
         with _Monitor(directory, ids, quiet):
             futures = client.map(_run_chunk, [directory] * len(chunks), chunks, pure=False)
@@ -321,7 +329,10 @@ def submit_slurm(directory: Path, chunks: list[list[str]], settings: dict[str, A
     array_path.write_text(array_script)
     collect_path.write_text(collect_script)
     job = _sbatch([str(array_path)])
+    logger.info("slurm: submitted array job %s (%d tasks, script %s)", job, len(chunks),
+                array_path)
     collect_job = _sbatch([f"--dependency=afterany:{job}", str(collect_path)])
+    logger.info("slurm: submitted collect job %s after array job %s", collect_job, job)
     return job, collect_job
 
 

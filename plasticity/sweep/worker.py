@@ -16,6 +16,7 @@ log the points it did not start as ``interrupted``; they are run again by
 
 from __future__ import annotations
 
+import logging
 import signal
 import time
 import traceback
@@ -26,6 +27,8 @@ from plasticity.sweep.design import point_config
 from plasticity.sweep.directory import log_event, point_done, point_path, read_manifest
 
 __all__ = ["run_points"]
+
+logger = logging.getLogger(__name__)
 
 
 class _Stop:
@@ -65,19 +68,25 @@ def run_points(directory: Path, ids: list[str], *, quiet: bool = True) -> tuple[
             break
         path = point_path(directory, pid)
         if point_done(path):
+            logger.info("point %s: skipped, already done (%s)", pid, path)
             done += 1
             continue
         point = by_id[pid]
         log_event(directory, pid, "started")
+        logger.info("point %s: started (%d of %d in this worker)", pid, k + 1, len(order))
         t0 = time.perf_counter()
         try:
             config = point_config(manifest["base"], point["params"], point["seed"])
             run(config, path, progress=not quiet)
         except Exception as err:  # noqa: BLE001 - every failure is recorded, none stops us
             failed += 1
+            logger.warning("point %s: failed after %.1f s: %s: %s", pid,
+                           time.perf_counter() - t0, type(err).__name__, err)
             log_event(directory, pid, "failed", error=f"{type(err).__name__}: {err}",
                       traceback=traceback.format_exc(), wall_s=time.perf_counter() - t0)
             continue
         done += 1
-        log_event(directory, pid, "done", wall_s=round(time.perf_counter() - t0, 3))
+        wall_s = time.perf_counter() - t0
+        logger.info("point %s: done in %.1f s -> %s", pid, wall_s, path)
+        log_event(directory, pid, "done", wall_s=round(wall_s, 3))
     return done, failed
