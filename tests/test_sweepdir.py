@@ -170,3 +170,27 @@ def test_an_index_of_another_format_is_rebuilt(tmp_path):
     assert ds["y"].values.ravel().tolist() == [2.0, 2.0]
     with h5py.File(tmp_path / "index.h5", "r") as f:
         assert f.attrs["format"] == "plasticity-sweep-index/1"
+
+
+def test_a_zombie_worker_counts_as_dead(tmp_path):
+    """A worker killed with its parent stays a zombie until reaped; its point is missing."""
+    points = make_sweep(tmp_path, {"grid": {"pharmacology.ketamine_uM": [0, 1]}}, lambda p: 1.0)
+    pid = points[0]["id"]
+    point_path(tmp_path, pid).unlink()
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:  # exited, not yet reaped: a zombie
+        if Path(f"/proc/{child.pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+            break
+        time.sleep(0.05)
+    log_event(tmp_path, pid, "started")
+    # the log entry names the zombie as the worker running the point
+    lines = (tmp_path / "status.jsonl").read_text().splitlines()
+    event = json.loads(lines[-1])
+    event["pid"] = child.pid
+    lines[-1] = json.dumps(event)
+    (tmp_path / "status.jsonl").write_text("\n".join(lines) + "\n")
+    try:
+        assert point_states(tmp_path)[pid][0] == "missing"
+    finally:
+        child.wait()

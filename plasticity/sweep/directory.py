@@ -181,6 +181,12 @@ def point_done(path: Path) -> bool:
 
 
 def _alive(host: str, pid: int) -> bool:
+    """Whether the worker ``pid`` on ``host`` may still be running a point.
+
+    A worker killed with its parent (SIGKILL to a process group) stays a
+    zombie until init reaps it, and ``kill(pid, 0)`` still succeeds on a
+    zombie: on Linux its state in ``/proc/<pid>/stat`` tells it is dead.
+    """
     if host != socket.gethostname():
         return True  # cannot tell; trust the log
     try:
@@ -189,7 +195,12 @@ def _alive(host: str, pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no procfs: trust kill()
+    state = stat[stat.rfind(")") + 1:].split()[:1]
+    return state not in (["Z"], ["X"])
 
 
 def point_states(directory: Path, manifest: dict[str, Any] | None = None,
