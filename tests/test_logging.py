@@ -134,3 +134,20 @@ def test_importing_the_package_configures_no_logging():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_sweep_workers_log_as_verbosely_as_the_sweep(tmp_path):
+    """-v on the sweep reaches the workers (their log files and Slurm output)."""
+    from plasticity.sweep.executors import worker_command
+
+    package = logging.getLogger("plasticity")
+    saved = package.level
+    try:
+        package.setLevel(logging.WARNING)
+        assert not {"-v", "-vv"} & set(worker_command(tmp_path, ["a"]))
+        package.setLevel(logging.INFO)
+        assert "-v" in worker_command(tmp_path, ["a"])
+        package.setLevel(logging.DEBUG)
+        assert "-vv" in worker_command(tmp_path, chunks_file=tmp_path / "c.json", task="0")
+    finally:
+        package.setLevel(saved)

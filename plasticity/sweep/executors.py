@@ -66,8 +66,18 @@ def chunk_points(points: list[dict[str, Any]], n_chunks: int, max_size: int = 0,
 
 def worker_command(directory: Path, ids: list[str] | None = None, *, chunks_file: Path | None
                    = None, task: str | None = None) -> list[str]:
-    """The command that runs a chunk: by ids, or task ``task`` of a chunks file."""
+    """The command that runs a chunk: by ids, or task ``task`` of a chunks file.
+
+    Workers log as verbosely as this process does for the package (``-v``
+    gives ``-v``, ``-vv`` gives ``-vv``), into their log files: a point's
+    start, end or failure then shows in ``DIR/logs`` (or Slurm's output).
+    """
     cmd = [sys.executable, "-m", "plasticity", "sweep-worker", str(directory)]
+    level = logging.getLogger("plasticity").getEffectiveLevel()
+    if level <= logging.DEBUG:
+        cmd.append("-vv")
+    elif level <= logging.INFO:
+        cmd.append("-v")
     if ids is not None:
         cmd += ["--ids", ",".join(ids)]
     else:
