@@ -476,6 +476,7 @@ _CONCENTRATION_LABELS: dict[str, str] = {
     "plasma": "plasma",
     "effect_site": "effect site",
     "free_plasma": "free plasma",
+    "free_effect_site": "free effect site",
 }
 
 
@@ -570,10 +571,10 @@ def plot_pk(
         ``times_min``; None for a pathway that is not blocked.
     effect_uM : np.ndarray or None, optional
         Effect-site concentration (uM), None without an effect site.
-    driving : {"plasma", "effect_site", "free_plasma"}, optional
+    driving : {"free_effect_site", "effect_site", "free_plasma", "plasma"}, optional
         Which concentration drives the block (marked in the legend).
     driving_uM : np.ndarray or None, optional
-        The driving concentration; drawn as its own curve for ``"free_plasma"``.
+        The driving concentration; drawn as its own curve when it is a free one.
     infusions_min : sequence of (float, float), optional
         (start, end) of every dose in clinical minutes; end == start is a bolus.
     segments_min : sequence of (float, float), optional
@@ -629,9 +630,9 @@ def plot_pk(
     if effect_uM is not None:
         top.plot(hours, effect_uM, color="tab:purple", linestyle="--", linewidth=1.2,
                  label=label("effect_site"))
-    if driving == "free_plasma" and driving_uM is not None:
+    if driving.startswith("free_") and driving_uM is not None:
         top.plot(hours, driving_uM, color="0.4", linestyle=":", linewidth=1.2,
-                 label=label("free_plasma"))
+                 label=label(driving))
     peak = max(float(np.nanmax(c)) if np.size(c) else 0.0
                for c in (plasma_uM, effect_uM, driving_uM) if c is not None)
     top.set_ylim(0.0, 1.3 * peak if peak > 0 else 1.0)  # headroom for the legend

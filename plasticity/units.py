@@ -63,6 +63,7 @@ _UNITS = _unit_namespace()
 DIMENSIONS: dict[str, tuple[Any, str]] = {
     "time": (brian2.second.dim, "5 ms"),
     "voltage": (brian2.volt.dim, "-70 mV"),
+    "inverse_voltage": ((1 / brian2.volt).dim, "0.062 /mV"),
     "conductance": (brian2.siemens.dim, "0.5 nS"),
     "capacitance": (brian2.farad.dim, "200 pF"),
     "current": (brian2.amp.dim, "100 pA"),

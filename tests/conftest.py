@@ -27,11 +27,14 @@ TEST_BUILD_DIR = Path(os.environ.get("PLASTICITY_TEST_BUILD_DIR")
                       or HERE.parent / ".plasticity_cache" / "test-builds").resolve()
 os.environ["PLASTICITY_BUILD_DIR"] = str(TEST_BUILD_DIR)
 
-#: A 104-neuron network with every population and the dendrite, 300 ms.
+#: A 104-neuron network with every population and the dendrite, 300 ms. Its SST
+#: cells get a tenth of the default network's recurrent NMDA input (GluN2C, weak
+#: Mg2+ block), so their external drive is raised to keep them firing (about 11 Hz).
 SMALL = [
     "network.n_exc=80",
     "network.n_pv=16",
     "network.n_sst=8",
+    "network.external.sst.g_ampa=1.35 nS",
     "simulation.duration=300 ms",
     "simulation.warmup=50 ms",
 ]

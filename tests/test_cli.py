@@ -44,6 +44,7 @@ def test_validate_show_prints_resolved_config(capsys):
     out = capsys.readouterr().out
     assert "n_exc: 400" in out
     assert "tau_nmda_decay: 100 ms" in out
+    assert "block_model: competitive" in out
 
 
 @pytest.mark.smoke
@@ -55,6 +56,10 @@ def test_validate_show_prints_resolved_config(capsys):
         ("synapses.exc_to_exc.p=1.5", "synapses.exc_to_exc.p"),
         ("simulation.duration=5", "missing unit"),
         ("simulation.dt=5 mV", "expected a time"),
+        # keys of the removed Woodhull-on-IC50 block: refused in one line naming the new ones
+        ("pharmacology.receptors.exc_to_pv.ic50=1 uM", "give 'k0'"),
+        ("pharmacology.block_model=woodhull", "use 'competitive'"),
+        ("pharmacology.receptors.exc_to_pv.k0=-1 uM", "pharmacology.receptors.exc_to_pv.k0"),
     ],
 )
 def test_bad_config_is_one_line_exit_2_no_traceback(override, expected):

@@ -23,12 +23,29 @@ CSV_COLUMNS = [
     "time_min", "time_h", "plasma_ng_per_ml", "plasma_uM", "effect_ng_per_ml", "effect_uM",
     "driving_uM", "block_exc_to_exc", "block_exc_to_pv", "block_exc_to_sst",
 ]
-#: 0.5 mg/kg of ketamine base over 40 min, block driven by plasma (science.md 4.1, T8).
-DOMINO_SETS = [
+#: 0.5 mg/kg of ketamine base over 40 min (science.md 4.1, T8).
+DOMINO_PROTOCOL = [
     "--set", "pharmacology.protocol={infusions: [{dose: 0.5 mg/kg, duration: 40 min, "
     "salt: base}]}",
-    "--set", "pharmacology.protocol.concentration_at=plasma",
 ]
+#: The same, block driven by the total plasma concentration.
+DOMINO_SETS = [*DOMINO_PROTOCOL, "--set", "pharmacology.protocol.concentration_at=plasma"]
+
+#: The IC50 in 1 mM Mg2+ at v_ref = -66 mV of the competitive block, an output of the
+#: model: K0 (1 + [Mg]/(K_Mg0 exp(-0.062 * 66))), with the ketamine IC50s without Mg2+ K0
+#: of Kotermanski & Johnson (2009, J Neurosci 29:2774): GluN2A/B mean 0.32 uM (E->E),
+#: GluN2D 0.83 uM (E->PV), GluN2C 0.51 uM (E->SST), and the Mg2+ affinities K_Mg0 at 0 mV
+#: 3.57 mM (Jahr & Stevens 1990, J Neurosci 10:3178) for GluN2A/B, 23.4 mM (2D) and
+#: 45.6 mM (2C) (inferred from Kotermanski & Johnson's IC50s in Mg2+). The quickstart
+#: hypothesis is glun2cd_interneurons and its Mg2+ is 1 mM.
+IC50_MG_AT_V_REF_UM = {
+    "exc_to_exc": 0.32 * (1.0 + 1.0 / (3.57 * np.exp(-0.062 * 66.0))),  # 0.32 * 17.767
+    "exc_to_pv": 0.83 * (1.0 + 1.0 / (23.4 * np.exp(-0.062 * 66.0))),  # 2.953
+    "exc_to_sst": 0.51 * (1.0 + 1.0 / (45.6 * np.exp(-0.062 * 66.0))),  # 1.1795
+}
+#: Ketamine bound "as much as 47 %" to human plasma (Dayton et al. 1983, Eur J Clin
+#: Pharmacol 24:825): the free fraction of the default drive.
+FREE_FRACTION = 0.53
 
 
 def _read_csv(path: Path) -> dict[str, np.ndarray]:
@@ -68,6 +85,8 @@ def test_domino_infusion_peak_block_and_files(tmp_path, capsys):
     assert 228.0 <= float(match.group(1)) <= 252.0
     assert float(match.group(3)) == pytest.approx(40.0, abs=0.01)
     assert "concentration_at: plasma" in out
+    assert re.search(r"block driven by\s+total plasma concentration \(concentration_at: "
+                     r"plasma\), peak [\d.]+ uM at 40 min", out), out
     assert "effect-site peak" in out
     assert "domino" in out and "70 kg" in out
     for name in EXCITATORY_PATHWAYS:
@@ -91,21 +110,27 @@ def test_domino_infusion_peak_block_and_files(tmp_path, capsys):
     assert np.max(np.diff(data["time_min"])) <= 1.0 + 1e-9
     assert np.all(data["plasma_uM"][data["time_min"] < 0] == 0.0)
 
-    # The report gives the block at the IC50's reference voltage (-66 mV, where the
-    # Woodhull factor is 1): Hill b = C^n / (C^n + IC50^n), n = 1, with the
-    # quickstart hypothesis glun2cd_interneurons. IC50s in 1 mM Mg2+ at -66 mV from
-    # Kotermanski & Johnson (2009, J Neurosci 29:2774): GluN2A/B mean 5.2 uM (E->E),
-    # GluN2D 2.95 uM (E->PV), GluN2C 1.18 uM (E->SST).
-    assert load_config(QUICKSTART, _overrides(DOMINO_SETS)).pharmacology.hypothesis == (
-        "glun2cd_interneurons")
-    published_ic50_uM = {"exc_to_exc": 5.2, "exc_to_pv": 2.95, "exc_to_sst": 1.18}
-    assert set(published_ic50_uM) == set(EXCITATORY_PATHWAYS)
+    # The report gives the competitive block at each pathway's reference voltage
+    # (-66 mV): b = C^n / (C^n + IC50_Mg(v_ref)^n), n = 1, with the IC50 in Mg2+ written
+    # out above (IC50_MG_AT_V_REF_UM).
+    config = load_config(QUICKSTART, _overrides(DOMINO_SETS))
+    assert config.pharmacology.hypothesis == "glun2cd_interneurons"
+    assert config.pharmacology.block_model == "competitive"
+    assert set(IC50_MG_AT_V_REF_UM) == set(EXCITATORY_PATHWAYS)
     c = data["driving_uM"]
-    for name, ic50 in published_ic50_uM.items():
+    for name, ic50 in IC50_MG_AT_V_REF_UM.items():
         expected = c / (c + ic50)
         np.testing.assert_allclose(data[f"block_{name}"], expected, rtol=0, atol=1e-12)
-    # Spot check at the Domino plasma peak (about 1 uM): E->SST block about 1/(1 + 1.18) = 0.46.
+    # Spot check at the Domino plasma peak (about 1 uM): E->SST block about
+    # 1/(1 + 1.1795) = 0.46, E->E about 1/(1 + 5.686) = 0.15.
     assert 0.40 < data["block_exc_to_sst"][i] < 0.55
+    assert 0.12 < data["block_exc_to_exc"][i] < 0.18
+    # the printed header and the IC50 in Mg2+ of every pathway (4 significant digits)
+    assert "peak NMDA block (glun2cd_interneurons; competitive block at v_ref):" in out
+    for name, text in (("exc_to_exc", "5.686"), ("exc_to_pv", "2.953"),
+                       ("exc_to_sst", "1.179")):
+        assert float(text) == pytest.approx(IC50_MG_AT_V_REF_UM[name], abs=5e-4)
+        assert re.search(rf"{name}\s+[\d.]+%\s+\(IC50 in Mg2\+ {text} uM, Hill 1\)", out), out
 
     assert png.read_bytes()[:8] == PNG_SIGNATURE
     assert png.stat().st_size > 20_000
@@ -115,6 +140,50 @@ def test_domino_infusion_peak_block_and_files(tmp_path, capsys):
     os.umask(umask)
     for path in (png, table):
         assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
+
+
+@pytest.mark.science
+def test_default_drive_is_the_free_effect_site_concentration(tmp_path, capsys):
+    """By default (concentration_at: free_effect_site) the block is driven by the effect-site
+    concentration times the free fraction 0.53, through the IC50 in Mg2+ at v_ref."""
+    table = tmp_path / "pk.csv"
+    assert main(["pk", str(QUICKSTART), *DOMINO_PROTOCOL, "--csv", str(table)]) == 0
+    out = capsys.readouterr().out
+    protocol = load_config(QUICKSTART, _overrides(DOMINO_PROTOCOL)).pharmacology.protocol
+    assert protocol.concentration_at == "free_effect_site"
+    match = re.search(r"block driven by\s+free effect-site concentration \(0\.53 x total; "
+                      r"concentration_at: free_effect_site\), peak ([\d.]+) uM at "
+                      r"([\d.]+) min", out)
+    assert match, out
+    effect = re.search(r"effect-site peak\s+[\d.]+ ng/mL = ([\d.]+) uM", out)
+    assert effect, out
+    # the driving peak is 0.53 x the printed effect-site peak (both 4 significant digits)
+    assert float(match.group(1)) == pytest.approx(FREE_FRACTION * float(effect.group(1)),
+                                                  rel=1e-3)
+
+    data = _read_csv(table)
+    assert np.all(np.isfinite(data["effect_uM"]))
+    np.testing.assert_allclose(data["driving_uM"], FREE_FRACTION * data["effect_uM"],
+                               rtol=1e-12)
+    c = data["driving_uM"]
+    for name, ic50 in IC50_MG_AT_V_REF_UM.items():
+        np.testing.assert_allclose(data[f"block_{name}"], c / (c + ic50), rtol=0, atol=1e-12)
+    # Spot check at the peak: the Domino effect site lags plasma (ke0 0.652 /min) and peaks
+    # just after the 40 min infusion near the plasma peak of about 1 uM (228-252 ng/mL, i.e.
+    # 0.96-1.06 uM), so the free drive peaks near 0.53 uM and the E->SST block near
+    # 0.53/(0.53 + 1.1795) = 0.31 (0.30-0.32 over that range), E->E near
+    # 0.53/(0.53 + 5.686) = 0.085.
+    j = int(np.argmax(c))
+    assert 40.0 <= data["time_min"][j] <= 42.0
+    assert FREE_FRACTION * 0.90 <= c[j] <= FREE_FRACTION * 1.06
+    assert 0.28 < data["block_exc_to_sst"][j] < 0.33
+    assert 0.07 < data["block_exc_to_exc"][j] < 0.10
+    assert data["block_exc_to_sst"][j] > data["block_exc_to_pv"][j] > data["block_exc_to_exc"][j]
+    printed = re.search(r"exc_to_sst\s+([\d.]+)%", out)
+    assert printed, out
+    assert float(printed.group(1)) / 100.0 == pytest.approx(
+        float(match.group(1)) / (float(match.group(1)) + IC50_MG_AT_V_REF_UM["exc_to_sst"]),
+        abs=2e-3)
 
 
 @pytest.mark.smoke
@@ -202,9 +271,12 @@ def test_pk_help_and_top_level_help(capsys):
         main(["pk", "--help"])
     assert exc.value.code == 0
     out = " ".join(capsys.readouterr().out.split())
+    # argparse may wrap a line at a hyphen ("half- lives"), depending on the terminal width
+    out = re.sub(r"(\w)- (\w)", r"\1-\2", out)
     assert "usage: plasticity pk" in out
     for text in ("--csv", "--dt", "--set", "-o", "-q", "concentration_at",
-                 "pharmacology.protocol={}", "6 terminal half-lives"):
+                 "pharmacology.protocol={}", "6 terminal half-lives", "competitive block",
+                 "IC50 in the config's Mg2+"):
         assert text in out
     with pytest.raises(SystemExit):
         main(["--help"])

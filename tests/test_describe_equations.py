@@ -28,7 +28,12 @@ def test_quickstart_equations(capsys):
     present = present_populations(config)
     for pop in present:
         assert f"== NeuronGroup {pop} ({config.network.size(pop)} cells)" in out
-    assert any(line.startswith("mg_") and "3.57" in line for line in out.splitlines())
+    lines = out.splitlines()
+    assert any(line.startswith("mg_") and "mg_k0" in line for line in lines)
+    # the values the network runs with are printed per population: the pyramidal
+    # GluN2A/B Mg2+ block of Jahr & Stevens (1990), 3.57 mM, and GluN2C's 45.6 mM on SST
+    assert "    mg_k0 = 3.57 mM" in lines and "    mg_k0 = 45.6 mM" in lines
+    assert "    k0_ket = 0.32 uM" in lines
     assert "dv/dt" in out
     assert "threshold (spike): v > V_th" in out
     assert "refractory: t_ref" in out

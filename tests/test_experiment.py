@@ -10,14 +10,12 @@ import sys
 import time
 from pathlib import Path
 
-import brian2
 import h5py
 import numpy as np
 import pytest
 
 import plasticity
-from plasticity.pharmacology.block import ketamine_block
-from plasticity.pharmacology.exposure import driving_concentration_uM
+from plasticity.pharmacology.exposure import driving_concentration_uM, protocol_pk
 from plasticity.simulation.experiment import parts_dir
 from tests.conftest import SMALL, small_config
 
@@ -34,16 +32,36 @@ def hill_protocol_result(tmp_path_factory):
     return config, plasticity.open_result(path)
 
 
+#: The 'hill' block holds the IC50 in 1 mM Mg2+ at v_ref = -66 mV, where the ketamine
+#: factor is 1: IC50_Mg(v_ref) = K0 (1 + 1/(K_Mg0 exp(-0.062 * 66))), with K0 the IC50
+#: without Mg2+ (Kotermanski & Johnson 2009, J Neurosci 29:2774) and K_Mg0 the Mg2+
+#: affinity at 0 mV (Jahr & Stevens 1990 for GluN2A/B; inferred for GluN2C/D) of the default
+#: hypothesis glun2cd_interneurons.
+IC50_MG_AT_V_REF_UM = {
+    "exc_to_exc": 0.32 * (1.0 + 1.0 / (3.57 * np.exp(-0.062 * 66.0))),  # GluN2A/B, 5.686 uM
+    "exc_to_pv": 0.83 * (1.0 + 1.0 / (23.4 * np.exp(-0.062 * 66.0))),  # GluN2D, 2.953 uM
+    "exc_to_sst": 0.51 * (1.0 + 1.0 / (45.6 * np.exp(-0.062 * 66.0))),  # GluN2C, 1.1795 uM
+}
+#: The default drive: the free effect-site concentration, 0.53 x total (ketamine bound "as
+#: much as 47 %" to human plasma, Dayton et al. 1983, Eur J Clin Pharmacol 24:825).
+FREE_DRIVE = "free effect-site concentration (0.53 x total; concentration_at: free_effect_site)"
+
+
 @pytest.mark.smoke
 def test_stored_block_follows_stored_concentration_through_the_hill_curve(hill_protocol_result):
-    """Issue check: the run's block trace is the Hill curve of its concentration trace."""
+    """Issue check: the run's block trace is the Hill curve C/(C + IC50_Mg(v_ref)) of its
+    concentration trace."""
     config, result = hill_protocol_result
     state = result.series("state")
     conc = state["ketamine_conc"].values
-    assert conc.max() > 0.5  # the infusion is in there
-    for pathway, receptor in config.pharmacology.resolved_receptors().items():
-        ic50 = float(receptor.ic50 / brian2.umolar)
-        expected = ketamine_block(conc, ic50, receptor.hill)
+    # the infusion is in there: the free effect-site peak of 0.5 mg/kg base over 40 min is
+    # about 0.53 x 1 uM (Domino plasma peak about 240 ng/mL = 1 uM)
+    assert 0.3 < conc.max() < 0.6
+    receptors = config.pharmacology.resolved_receptors()
+    assert set(receptors) == set(IC50_MG_AT_V_REF_UM)
+    for pathway, ic50 in IC50_MG_AT_V_REF_UM.items():
+        assert receptors[pathway].hill == 1.0
+        expected = conc / (conc + ic50)
         assert np.allclose(state[f"nmda_block_{pathway}"].values, expected, rtol=1e-9,
                            atol=1e-12)
 
@@ -60,6 +78,10 @@ def test_stored_concentration_is_the_pk_at_clinical_time(hill_protocol_result):
     clinical = k * duration * compression + compression * held_local
     expected = driving_concentration_uM(config.pharmacology.protocol, clinical)
     assert np.allclose(state["ketamine_conc"].values, expected, rtol=1e-9, atol=1e-12)
+    # by default that is the free effect-site concentration: 0.53 x the effect site
+    assert config.pharmacology.protocol.concentration_at == "free_effect_site"
+    effect = protocol_pk(config.pharmacology.protocol, clinical).effect_uM
+    assert np.allclose(state["ketamine_conc"].values, 0.53 * effect, rtol=1e-9, atol=1e-12)
 
 
 def test_timeline_table_and_provenance(hill_protocol_result):
@@ -80,6 +102,9 @@ def test_timeline_table_and_provenance(hill_protocol_result):
             state["nmda_block_exc_to_pv"].values[mask].mean(), rel=1e-6)
     prov = result.provenance
     assert prov["timeline_mode"] == "compressed" and prov["n_segments"] == 4
+    # the concentration that drives the block is named in the provenance and the series
+    assert prov["concentration_drive"] == FREE_DRIVE
+    assert FREE_DRIVE in state["ketamine_conc"].attrs["long_name"]
     assert prov["compression"] == 3600.0
     assert result.summary["n_segments"] == 4
     assert result.summary["exc_rate_hz"] == pytest.approx(table["exc_rate_hz"].values.mean())

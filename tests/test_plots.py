@@ -166,3 +166,46 @@ def test_boxcar_averages_over_ten_ms_and_keeps_edges() -> None:
     assert smoothed.sum() == pytest.approx(10.0)
     np.testing.assert_allclose(boxcar(np.full(30, 3.0), dt_ms=1.0), 3.0)
     np.testing.assert_array_equal(boxcar(values, dt_ms=20.0), values)
+
+
+# --------------------------------------------------------------------------- #
+# plot_pk: which concentration drives the block is named in the legend
+# --------------------------------------------------------------------------- #
+def _pk_curves() -> dict:
+    t = np.linspace(-10.0, 240.0, 251)
+    plasma = np.where(t < 0, 0.0, np.minimum(t, 40.0) / 40.0 * np.exp(-np.maximum(t - 40, 0) / 90))
+    effect = 0.95 * plasma
+    free = 0.53 * effect  # free fraction 0.53 (Dayton et al. 1983)
+    ic50 = 0.32 * (1.0 + 1.0 / (3.57 * np.exp(-0.062 * 66.0)))  # GluN2A/B at -66 mV, 1 mM Mg
+    return {"times_min": t, "plasma_uM": plasma, "effect_uM": effect, "driving_uM": free,
+            "blocks": {"exc_to_exc": free / (free + ic50), "exc_to_pv": None}}
+
+
+@pytest.mark.parametrize(
+    ("driving", "drives", "free_curve"),
+    [
+        ("free_effect_site", "free effect site (drives block)", True),
+        ("effect_site", "effect site (drives block)", False),
+        ("free_plasma", "free plasma (drives block)", True),
+        ("plasma", "plasma (drives block)", False),
+    ],
+)
+def test_plot_pk_names_the_driving_concentration(tmp_path: Path, driving: str, drives: str,
+                                                 free_curve: bool) -> None:
+    curves = _pk_curves()
+    path = plots.plot_pk(tmp_path / "pk.svg", curves.pop("times_min"), curves.pop("plasma_uM"),
+                         curves.pop("blocks"), driving=driving, **curves)
+    svg = path.read_text()
+    assert drives in svg
+    assert svg.count("(drives block)") == 1
+    # a free drive is drawn as its own curve next to the total plasma and effect site
+    assert ("free " in svg) is free_curve
+    assert "(not blocked)" in svg  # exc_to_pv is given as None
+
+
+def test_plot_pk_refuses_an_unknown_drive(tmp_path: Path) -> None:
+    curves = _pk_curves()
+    with pytest.raises(ValueError, match="free_effect_site"):
+        plots.plot_pk(tmp_path / "pk.png", curves.pop("times_min"), curves.pop("plasma_uM"),
+                      curves.pop("blocks"), driving="brain", **curves)
+    assert not (tmp_path / "pk.png").exists()

@@ -13,7 +13,6 @@ import yaml
 
 import plasticity
 from plasticity.model.layout import build_key
-from plasticity.pharmacology.block import ketamine_block
 from plasticity.simulation.simulate import build_root, simulate, simulate_many
 
 from .conftest import small_config
@@ -79,6 +78,12 @@ def test_provenance_and_summary(small_result):
         assert key in prov, key
     assert prov["seed"] == 7
     assert prov["device"] == "cpp_standalone"
+    # which concentration drives the block is stored with the result, and in the series
+    drive = "free concentration at the receptors (constant pharmacology.ketamine_uM)"
+    assert prov["concentration_drive"] == drive
+    conc = result.series("state")["ketamine_conc"]
+    assert drive in conc.attrs["long_name"]
+    assert conc.attrs["units"] == "uM"
     config = yaml.safe_load(result.config_yaml)
     assert config["seed"] == 7
     assert config["pharmacology"]["ketamine_uM"] == 2.0
@@ -97,29 +102,91 @@ def test_provenance_and_summary(small_result):
     assert abs(summary["n_syn_exc_to_exc"] - expected) < 5 * np.sqrt(expected)
 
 
+#: R T / F at 35 C in mV (CODATA 2018: R = 8.314462618 J/(mol K), F = 96485.33212 C/mol).
+VT_35C_MV = 8.314462618 * (35.0 + 273.15) / 96485.33212 * 1e3  # 26.554 mV
+
+#: Per pathway of the default hypothesis glun2cd_interneurons: (recorded voltage of the
+#: compartment holding the NMDA synapses, K0 in uM, K_Mg0 in mM). K0: ketamine IC50 without
+#: Mg2+ at v_ref = -66 mV (Kotermanski & Johnson 2009, J Neurosci 29:2774): GluN2A/B 0.32,
+#: GluN2D 0.83, GluN2C 0.51 uM; K_Mg0: Mg2+ dissociation constant at 0 mV, 3.57 mM for
+#: GluN2A/B (Jahr & Stevens 1990, J Neurosci 10:3178), 23.4 mM (2D) and 45.6 mM (2C)
+#: inferred from Kotermanski & Johnson's IC50s in Mg2+. E->E synapses sit on the dendrite.
+PATHWAYS = {
+    "exc_to_exc": ("v_d_mean_exc", 0.32, 3.57),
+    "exc_to_pv": ("v_mean_pv", 0.83, 23.4),
+    "exc_to_sst": ("v_mean_sst", 0.51, 45.6),
+}
+
+
+def _mg_unblocked(v_mV, mg_k0_mM, mg_mM=1.0):
+    """B_Mg(V) = 1 / (1 + [Mg]/(K_Mg0 exp(0.062 V/mV))) (Jahr & Stevens 1990)."""
+    return 1.0 / (1.0 + mg_mM / (mg_k0_mM * np.exp(0.062 * v_mV)))
+
+
+def _ic50_in_mg_uM(v_mV, k0_uM, mg_k0_mM, mg_mM=1.0, delta=0.8):
+    """IC50_Mg(V) = K0 exp(delta (V + 66 mV)/V_T) / B_Mg(V): ketamine and Mg2+ compete for
+    the open channel (plasticity.pharmacology.block), written out."""
+    return k0_uM * np.exp(delta * (v_mV + 66.0) / VT_35C_MV) / _mg_unblocked(v_mV, mg_k0_mM, mg_mM)
+
+
 def test_hill_block_trace_follows_concentration(tmp_path):
-    """With the Hill model the stored block equals C^n/(C^n + IC50^n) (T9 form)."""
+    """With the 'hill' model the stored block is C^n/(C^n + IC50_Mg(v_ref)^n), n = 1, the IC50
+    in 1 mM Mg2+ held at v_ref = -66 mV: K0 (1 + 1/(K_Mg0 exp(-0.062 * 66)))."""
     config = small_config("pharmacology.ketamine_uM=1.0", "pharmacology.block_model=hill")
     result = plasticity.open_result(plasticity.run(config, tmp_path / "hill.h5"))
     ds = result.series("state")
     conc = ds["ketamine_conc"].values
-    for pathway, ic50 in (("exc_to_exc", 5.2), ("exc_to_pv", 2.95), ("exc_to_sst", 1.18)):
-        expected = ketamine_block(conc, ic50, 1.0)
+    assert np.all(conc == 1.0)
+    ic50_at_v_ref = {
+        "exc_to_exc": 0.32 * (1.0 + 1.0 / (3.57 * np.exp(-0.062 * 66.0))),  # 5.686 uM
+        "exc_to_pv": 0.83 * (1.0 + 1.0 / (23.4 * np.exp(-0.062 * 66.0))),  # 2.953 uM
+        "exc_to_sst": 0.51 * (1.0 + 1.0 / (45.6 * np.exp(-0.062 * 66.0))),  # 1.1795 uM
+    }
+    assert ic50_at_v_ref["exc_to_exc"] == pytest.approx(0.32 * 17.767, rel=1e-4)
+    for pathway, ic50 in ic50_at_v_ref.items():
+        expected = conc / (conc + ic50)
         assert np.allclose(ds[f"nmda_block_{pathway}"].values, expected, rtol=1e-9, atol=1e-12)
+    # 1/(1 + 5.686) = 0.150 on E->E, against 1/(1 + 1.1795) = 0.459 on E->SST
+    assert ds["nmda_block_exc_to_exc"].values[0] == pytest.approx(0.1496, abs=1e-4)
+    assert ds["nmda_block_exc_to_sst"].values[0] == pytest.approx(0.4588, abs=1e-4)
 
 
-def test_woodhull_block_depends_on_voltage(small_result):
-    """Woodhull block weakens with depolarisation: PV cells sit above the
-    -66 mV reference of the IC50 (reset -55 mV), so their mean block must lie
-    below the Hill value at that reference, and stay positive."""
+def test_competitive_block_follows_the_recorded_voltage(small_result):
+    """Competitive block (default): b = C/(C + IC50_Mg(V)) at the compartment's voltage.
+    The recorded block is a mean over cells and the voltage a mean too, so the closed form
+    at the mean voltage holds to within the spread of the cells (1 %). In Mg2+ the block of
+    the Mg2+-limited current strengthens with depolarisation from v_ref = -66 mV: the
+    pyramidal dendrites (GluN2A/B) and the PV cells (GluN2D) sit above -66 mV, so their
+    block exceeds the value at v_ref (2/(2 + 5.686) = 0.260 and 2/(2 + 2.953) = 0.404)."""
     result = plasticity.open_result(small_result)
     ds = result.series("state")
     late = ds["time"].values >= 50.0
-    assert np.all(ds["v_mean_pv"].values[late] > -66.0)
-    block = ds["nmda_block_exc_to_pv"].values[late]
-    hill = ketamine_block(2.0, 2.95, 1.0)
-    assert np.all(block > 0.0)
-    assert np.all(block < hill)
+    conc = ds["ketamine_conc"].values[late]
+    assert np.all(conc == 2.0)
+    for pathway, (voltage, k0, mg_k0) in PATHWAYS.items():
+        v = ds[voltage].values[late]
+        block = ds[f"nmda_block_{pathway}"].values[late]
+        closed = conc / (conc + _ic50_in_mg_uM(v, k0, mg_k0))
+        np.testing.assert_allclose(block, closed, rtol=0.01, err_msg=pathway)
+        # the Mg2+ block of the pathway's own subunit: a mean over cells as well (5 %: the
+        # dendritic voltage spreads more and B_Mg is steep there)
+        np.testing.assert_allclose(ds[f"mg_unblock_{pathway}"].values[late],
+                                   _mg_unblocked(v, mg_k0), rtol=0.05, err_msg=pathway)
+    for pathway in ("exc_to_exc", "exc_to_pv"):
+        voltage, k0, mg_k0 = PATHWAYS[pathway]
+        # at v_ref the ketamine factor is 1: IC50_Mg(-66) = K0 (1 + 1/(K_Mg0 exp(-0.062 * 66)))
+        at_v_ref = 2.0 / (2.0 + k0 * (1.0 + 1.0 / (mg_k0 * np.exp(-0.062 * 66.0))))
+        assert np.all(ds[voltage].values[late] > -66.0), pathway
+        block = ds[f"nmda_block_{pathway}"].values[late]
+        assert np.all(block > at_v_ref), pathway
+    # GluN2D's weak Mg2+ block: far more of the PV NMDA current is free of Mg2+ than of the
+    # pyramidal one, and the interneurons are blocked more than the pyramidal cells
+    assert np.all(ds["mg_unblock_exc_to_pv"].values[late]
+                  > 3.0 * ds["mg_unblock_exc_to_exc"].values[late])
+    assert np.all(ds["nmda_block_exc_to_sst"].values[late]
+                  > ds["nmda_block_exc_to_pv"].values[late])
+    assert np.all(ds["nmda_block_exc_to_pv"].values[late]
+                  > ds["nmda_block_exc_to_exc"].values[late])
 
 
 def test_same_seed_gives_identical_spikes_and_seed_matters():

@@ -73,10 +73,35 @@ def test_trace_samples_the_pk_at_the_segment_clinical_times():
         clinical = seg.clinical_start_s + seg.compression * dt * np.arange(n)
         expected = driving_concentration_uM(config.pharmacology.protocol, clinical)
         assert np.allclose(trace, expected, rtol=1e-12, atol=1e-15)
-    # effect site by default, which lags plasma
-    result = protocol_pk(config.pharmacology.protocol, np.array([600.0]))
-    effect = driving_concentration_uM(config.pharmacology.protocol, np.array([600.0]))
-    assert effect[0] < result.plasma_uM[0]
+    # the free effect-site concentration by default: 0.53 x the effect site, which lags
+    # plasma during the infusion
+    assert config.pharmacology.protocol.concentration_at == "free_effect_site"
+    t = np.array([600.0, 2400.0, 7200.0])
+    result = protocol_pk(config.pharmacology.protocol, t)
+    driving = driving_concentration_uM(config.pharmacology.protocol, t)
+    np.testing.assert_allclose(driving, 0.53 * result.effect_uM, rtol=1e-12)
+    assert result.effect_uM[0] < result.plasma_uM[0]
+
+
+#: Which PK output drives the block and by what factor: the unbound fraction 0.53 for the
+#: free concentrations (ketamine bound "as much as 47 %" to human plasma, Dayton et al.
+#: 1983, Eur J Clin Pharmacol 24:825), 1 for the total ones.
+DRIVES = [
+    ("free_effect_site", "effect_uM", 0.53),
+    ("effect_site", "effect_uM", 1.0),
+    ("free_plasma", "plasma_uM", 0.53),
+    ("plasma", "plasma_uM", 1.0),
+]
+
+
+@pytest.mark.parametrize(("site", "series", "factor"), DRIVES)
+def test_each_concentration_at_drives_with_its_factor(site, series, factor):
+    config = _config(PROTOCOL, f"pharmacology.protocol.concentration_at={site}")
+    t = np.array([600.0, 2400.0, 2460.0, 7200.0])
+    total = getattr(protocol_pk(config.pharmacology.protocol, t), series)
+    assert np.all(total > 0)
+    np.testing.assert_allclose(driving_concentration_uM(config.pharmacology.protocol, t),
+                               factor * total, rtol=1e-12)
 
 
 def test_free_plasma_scales_total_plasma():

@@ -31,9 +31,10 @@ def add_parsers(sub: Any, set_help: str) -> None:
             "network is simulated) and print the PK parameter set, the doses, the peak "
             "plasma and effect-site concentrations, the terminal half-life and the peak "
             "NMDA receptor block of each excitatory pathway (exc_to_exc, exc_to_pv, "
-            "exc_to_sst) under the config's hypothesis. The block is the Hill curve "
-            "C^n / (C^n + IC50^n) of the concentration named by protocol.concentration_at, "
-            "i.e. the equilibrium block at each pathway's reference voltage v_ref. The "
+            "exc_to_sst) under the config's hypothesis. The block is the equilibrium "
+            "competitive block C^n / (C^n + IC50^n) of the concentration named by "
+            "protocol.concentration_at, with IC50 the ketamine IC50 in the config's Mg2+ at "
+            "each pathway's reference voltage v_ref. The "
             "time span runs from 10 min before the first dose or clinical time 0, whichever "
             "is earlier, to 6 terminal half-lives after the end of the last dose, extended "
             "to cover the timeline in compressed or windows mode; it is sampled every --dt "
@@ -135,7 +136,6 @@ def _doses_text(report: PKReport) -> str:
 def _print_report(report: PKReport, args: argparse.Namespace) -> None:
     """Print the summary table of ``report``."""
     config, protocol, summary = report.config, report.protocol, report.summary
-    site = report.concentration_at
 
     def peak(key: str) -> str:
         ng, uM, t = (summary[f"{key}_peak_{u}"] for u in ("ng_per_ml", "uM", "time_min"))
@@ -152,9 +152,7 @@ def _print_report(report: PKReport, args: argparse.Namespace) -> None:
         rows.append(("effect-site peak", peak("effect")))
     rows.append(("terminal half-life", f"{half_life:.4g} min" if math.isfinite(half_life)
                  else "infinite (no elimination)"))
-    drives = {"effect_site": "effect-site concentration", "plasma": "plasma concentration",
-              "free_plasma": f"free plasma concentration ({protocol.free_fraction:g} x plasma)"}
-    rows.append(("block driven by", f"{drives[site]} (concentration_at: {site}), "
+    rows.append(("block driven by", f"{report.concentration_drive}, "
                  f"peak {report.driving_peak_uM:.4g} uM at "
                  f"{_clinical_minutes(report.driving_peak_time_min)}"))
     lo, hi = report.span_min
@@ -162,9 +160,9 @@ def _print_report(report: PKReport, args: argparse.Namespace) -> None:
           f"{_clinical_minutes(hi)}, every {args.dt} ({report.times_min.size} samples)")
     for key, value in rows:
         print(f"  {key:20s} {value}")
-    print(f"peak NMDA block ({config.pharmacology.hypothesis}; Hill curve at v_ref):")
+    print(f"peak NMDA block ({config.pharmacology.hypothesis}; competitive block at v_ref):")
     for name, p in report.pathways.items():
-        detail = f"(IC50 {p.ic50_uM:.4g} uM, Hill {p.hill:g})"
+        detail = f"(IC50 in Mg2+ {p.ic50_uM:.4g} uM, Hill {p.hill:g})"
         text = (f"{p.peak_block:6.1%}  {detail}" if p.peak_block is not None
                 else f"not blocked  {detail}")
         print(f"  {name:20s} {text}")

@@ -97,8 +97,9 @@ class DriveConfig(Section):
 
     Each input spike opens an AMPA conductance ``g_ampa`` on the soma.
     Defaults after Brunel & Wang (2001): 800 inputs at 3 Hz, with 1.62 nS
-    onto interneurons (their value); 1.9 nS onto the two-compartment
-    pyramidal cell and 1.35 nS onto SST cells were calibrated (docs/MODEL.md).
+    onto interneurons (their value); 2.05 nS onto the two-compartment
+    pyramidal cell and 1.05 nS onto SST cells were calibrated (docs/MODEL.md;
+    recalibrated with the per-subunit Mg2+ block, issue 12).
     """
 
     n_inputs: int = Field(800, ge=0, strict=True)
@@ -115,9 +116,9 @@ class DriveConfig(Section):
 class ExternalConfig(Section):
     """External drive per population."""
 
-    exc: DriveConfig = DriveConfig(g_ampa="1.9 nS")
+    exc: DriveConfig = DriveConfig(g_ampa="2.05 nS")
     pv: DriveConfig = DriveConfig(g_ampa="1.62 nS")
-    sst: DriveConfig = DriveConfig(g_ampa="1.35 nS")
+    sst: DriveConfig = DriveConfig(g_ampa="1.05 nS")
 
 
 class IafPscAlphaConfig(Section):

@@ -7,8 +7,9 @@ pharmacokinetic parameter sets in :mod:`plasticity.pharmacology.pk`.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
+from brian2 import mmolar, mV, umolar
 from pydantic import Field, model_validator
 
 from plasticity.config.synapses import EXCITATORY_PATHWAYS
@@ -18,6 +19,7 @@ from plasticity.config.types import (
     ClinicalTimePos,
     ConcentrationPos,
     Dose,
+    InverseVoltagePos,
     Mass,
     RateNonNegAny,
     RatePerConcentration,
@@ -26,7 +28,7 @@ from plasticity.config.types import (
     Voltage,
     VolumePerMass,
 )
-from plasticity.pharmacology.block import HYPOTHESES
+from plasticity.pharmacology.block import HYPOTHESES, ic50_in_mg_uM
 from plasticity.pharmacology.pk import intervals_overlap
 from plasticity.units import format_quantity
 
@@ -92,12 +94,14 @@ class ProtocolConfig(Section):
     """A ketamine treatment the way a clinic writes it, turned into C(t) by PK.
 
     Defaults: a 70 kg adult, the Domino et al. (1982) three-compartment model
-    (see :mod:`plasticity.pharmacology.pk`), and the effect-site
-    concentration (ke0 0.652 /min) driving the receptor block: the receptors
-    sit in brain tissue, which follows plasma with that lag. ``plasma`` uses
-    total plasma concentration; ``free_plasma`` multiplies it by
-    ``free_fraction`` (ketamine is 23-47 % bound to plasma proteins [R];
-    default 0.53).
+    (see :mod:`plasticity.pharmacology.pk`), and the *free* effect-site
+    concentration driving the receptor block (``free_effect_site``): the
+    receptors sit in brain tissue, which follows plasma with the lag ke0
+    (0.652 /min), and they see only unbound drug, while the IC50s of the
+    block are free concentrations. ``free_fraction`` is 0.53: ketamine is
+    bound "as much as 47 %" to human plasma (Dayton et al. 1983, Eur J Clin
+    Pharmacol 24:825, abstract). ``effect_site`` and ``plasma`` use the total
+    concentrations, ``free_plasma`` the free plasma one.
     """
 
     weight: Mass = "70 kg"
@@ -105,8 +109,15 @@ class ProtocolConfig(Section):
     pk_parameters: PKParametersConfig | None = Field(
         None, description="Parameters of the 'custom' PK model."
     )
-    concentration_at: Literal["effect_site", "plasma", "free_plasma"] = "effect_site"
-    free_fraction: float = Field(0.53, gt=0.0, le=1.0)
+    concentration_at: Literal["free_effect_site", "effect_site", "free_plasma", "plasma"] = Field(
+        "free_effect_site",
+        description="Which concentration drives the block: free (unbound) or total, at the "
+        "effect site or in plasma.",
+    )
+    free_fraction: float = Field(
+        0.53, gt=0.0, le=1.0,
+        description="Unbound fraction in plasma (Dayton et al. 1983: at most 47 % bound).",
+    )
     infusions: list[InfusionConfig] = Field(
         default_factory=lambda: [InfusionConfig()], min_length=1, max_length=10_000
     )
@@ -120,15 +131,16 @@ class ProtocolConfig(Section):
             raise ValueError(
                 f"pk_parameters are only used with pk_model 'custom' (got '{self.pk_model}')"
             )
-        if self.concentration_at == "effect_site":
+        if self.concentration_at in ("effect_site", "free_effect_site"):
             no_ke0 = (
                 self.pk_model == "kamp2020_summary"
                 or (self.pk_parameters is not None and not self.pk_parameters.ke0)
             )
             if no_ke0:
                 raise ValueError(
-                    f"concentration_at 'effect_site' needs a ke0, which pk_model "
-                    f"'{self.pk_model}' does not have; use 'plasma' or give pk_parameters.ke0"
+                    f"concentration_at '{self.concentration_at}' needs a ke0, which pk_model "
+                    f"'{self.pk_model}' does not have; use 'free_plasma' or give "
+                    "pk_parameters.ke0"
                 )
         doses = self.schedule()
         for i, a in enumerate(doses):
@@ -145,6 +157,20 @@ class ProtocolConfig(Section):
                     )
         return self
 
+    def concentration_drive(self) -> str:
+        """Which concentration drives the block, in words (stored with results)."""
+        site = {"free_effect_site": "effect-site", "effect_site": "effect-site",
+                "free_plasma": "plasma", "plasma": "plasma"}[self.concentration_at]
+        if self.concentration_at.startswith("free_"):
+            return (f"free {site} concentration ({self.free_fraction:g} x total; "
+                    f"concentration_at: {self.concentration_at})")
+        return f"total {site} concentration (concentration_at: {self.concentration_at})"
+
+    @property
+    def is_free(self) -> bool:
+        """True when the driving concentration is the unbound one."""
+        return self.concentration_at.startswith("free_")
+
     def schedule(self) -> list[tuple[float, float, float, str]]:
         """Every dose as ``(start_s, mg_per_kg, duration_s, salt)``, sorted by start."""
         every = float(self.repeat.every) if self.repeat else 0.0
@@ -157,19 +183,47 @@ class ProtocolConfig(Section):
         return sorted(doses, key=lambda d: d[0])
 
 
-class ReceptorBlockConfig(Section):
-    """Ketamine block of the NMDA receptors of one pathway.
+def _refuse_removed_keys(data: Any) -> Any:
+    """One line for the keys of the Woodhull-on-IC50 block model this replaced."""
+    if isinstance(data, dict) and "ic50" in data:
+        raise ValueError(
+            f"'ic50' ({data['ic50']}) is no longer a parameter: the IC50 in Mg2+ is an output "
+            "of the competitive block; give 'k0', the ketamine IC50 without Mg2+ at v_ref "
+            "(e.g. '0.32 uM'), and the Mg2+ affinity 'mg_k0'"
+        )
+    return data
 
-    Fraction blocked b = C^n / (C^n + K(V)^n) with the Woodhull (1973) form
-    K(V) = IC50 * exp(delta * F * (V - V_ref) / (R * T)); with
-    ``block_model: hill`` the voltage term is dropped and K = IC50. With
-    ``block_model: kinetic`` the block is use-dependent (``k_on``,
-    ``trapping``; see :mod:`plasticity.pharmacology.block`).
+
+class ReceptorBlockConfig(Section):
+    """Ketamine and Mg2+ block of the NMDA receptors of one pathway.
+
+    Ketamine and Mg2+ compete for the open channel (see
+    :mod:`plasticity.pharmacology.block`): ketamine removes
+    ``b = C^n / (C^n + IC50_Mg(V)^n)`` of the Mg2+-limited current with
+    ``IC50_Mg(V) = K_ket(V) (1 + [Mg]/K_Mg(V))``,
+    ``K_ket(V) = k0 exp(delta F (V - v_ref) / (R T))`` and
+    ``K_Mg(V) = mg_k0 exp(mg_slope V)``. With ``block_model: hill`` the IC50
+    is held at its value at ``v_ref``; ``block_model: kinetic`` makes the
+    block use-dependent (``k_on``, ``trapping``).
     """
 
-    ic50: ConcentrationPos
+    subunit: str = Field("", description="Which GluN2 subunit the values describe (a label).")
+    k0: ConcentrationPos = Field(
+        description="Ketamine IC50 without Mg2+ at v_ref (Kotermanski & Johnson 2009)."
+    )
+    mg_k0: ConcentrationPos = Field(
+        "3.57 mM", description="Mg2+ dissociation constant at 0 mV (Jahr & Stevens 1990 for "
+        "GluN2A/B)."
+    )
+    mg_slope: InverseVoltagePos = Field(
+        "0.062 /mV", description="e-fold change of the Mg2+ affinity per mV (Jahr & Stevens 1990)."
+    )
     hill: float = Field(1.0, gt=0.0, le=10.0)
-    delta: float = Field(0.8, ge=0.0, le=1.0)
+    delta: float = Field(
+        0.8, ge=0.0, le=1.0,
+        description="Electrical distance of ketamine's site (charge +1); our choice, see "
+        "experiments/ketamine_block_vs_voltage.py.",
+    )
     v_ref: Voltage = "-66 mV"
     blocked: bool = Field(True, description="False: this pathway is not blocked at all.")
     k_on: RatePerConcentration = Field(
@@ -182,17 +236,47 @@ class ReceptorBlockConfig(Section):
         "ketamine traps fully, Kotermanski et al. 2009).",
     )
 
+    _refuse_ic50 = model_validator(mode="before")(_refuse_removed_keys)
+
+    def ic50_in_mg_uM(self, v_mV, mg_mM: float, temperature_C: float = 35.0):
+        """IC50 (uM) in ``mg_mM`` of Mg2+ at ``v_mV``: an output of the competitive block.
+
+        Parameters
+        ----------
+        v_mV : float or array
+            Membrane potential in mV.
+        mg_mM : float
+            Extracellular Mg2+ in mM.
+        temperature_C : float
+            Temperature for R*T/F.
+
+        Returns
+        -------
+        float or array
+            IC50_Mg(V) = K_ket(V) (1 + [Mg]/K_Mg(V)) in uM.
+        """
+        return ic50_in_mg_uM(
+            float(self.k0 / umolar), v_mV, mg_mM, delta=self.delta,
+            v_ref_mV=float(self.v_ref / mV), mg_k0_mM=float(self.mg_k0 / mmolar),
+            mg_slope_per_mV=float(self.mg_slope * mV), temperature_C=temperature_C,
+        )
+
 
 class ReceptorOverride(Section):
     """Values replacing those of the hypothesis preset for one pathway."""
 
-    ic50: ConcentrationPos | None = None
+    subunit: str | None = None
+    k0: ConcentrationPos | None = None
+    mg_k0: ConcentrationPos | None = None
+    mg_slope: InverseVoltagePos | None = None
     hill: float | None = Field(None, gt=0.0, le=10.0)
     delta: float | None = Field(None, ge=0.0, le=1.0)
     v_ref: Voltage | None = None
     blocked: bool | None = None
     k_on: RatePerConcentration | None = None
     trapping: float | None = Field(None, ge=0.0, le=1.0)
+
+    _refuse_ic50 = model_validator(mode="before")(_refuse_removed_keys)
 
 
 class PharmacologyConfig(Section):
@@ -205,13 +289,17 @@ class PharmacologyConfig(Section):
     ``receptors`` override single values of that set.
     """
 
-    ketamine_uM: float = Field(0.0, ge=0.0, le=10_000.0)
-    block_model: Literal["woodhull", "hill", "kinetic"] = Field(
-        "woodhull",
+    ketamine_uM: float = Field(
+        0.0, ge=0.0, le=10_000.0,
+        description="Constant free ketamine concentration at the receptors (uM).",
+    )
+    block_model: Literal["competitive", "hill", "kinetic"] = Field(
+        "competitive",
         description=(
-            "'woodhull': voltage-dependent block at equilibrium with the concentration; "
-            "'hill': the same without voltage dependence; 'kinetic': use-dependent trapping "
-            "open-channel block whose equilibrium is the Woodhull curve."
+            "'competitive': ketamine and Mg2+ compete for the open channel, at equilibrium "
+            "with the concentration and the voltage; 'hill': the same with the IC50 held at "
+            "its value at v_ref; 'kinetic': use-dependent trapping open-channel block whose "
+            "steady state is the competitive curve."
         ),
     )
     hypothesis: Literal[
@@ -235,6 +323,17 @@ class PharmacologyConfig(Section):
         "over the timeline instead of the constant ketamine_uM.",
     )
 
+    @model_validator(mode="before")
+    @classmethod
+    def _refuse_woodhull(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("block_model") == "woodhull":
+            raise ValueError(
+                "block_model 'woodhull' was removed: it applied a Woodhull voltage dependence to "
+                "IC50s measured in Mg2+, which makes block in Mg2+ weaken with depolarisation; "
+                "use 'competitive' (ketamine and Mg2+ compete for the channel)"
+            )
+        return data
+
     @model_validator(mode="after")
     def _check_source(self) -> PharmacologyConfig:
         if self.protocol is not None and self.ketamine_uM > 0:
@@ -243,6 +342,12 @@ class PharmacologyConfig(Section):
                 "protocol the concentration follows pharmacokinetics"
             )
         return self
+
+    def concentration_drive(self) -> str:
+        """Which ketamine concentration drives the block, in words (stored with results)."""
+        if self.protocol is None:
+            return "free concentration at the receptors (constant pharmacology.ketamine_uM)"
+        return self.protocol.concentration_drive()
 
     def resolved_receptors(self) -> dict[str, ReceptorBlockConfig]:
         """Per-pathway block parameters: the hypothesis preset plus overrides."""

@@ -19,7 +19,8 @@ from plasticity.units import UnitParseError, format_quantity, parse_quantity
 
 __all__ = [
     "Capacitance", "ClinicalTime", "ClinicalTimeNonNeg", "ClinicalTimePos", "Concentration",
-    "ConcentrationPos", "Conductance", "ConductancePos", "Current", "Dose", "Mass",
+    "ConcentrationPos", "Conductance", "ConductancePos", "Current", "Dose",
+    "InverseVoltagePos", "Mass",
     "Probability", "Rate", "RateNonNegAny", "RatePerConcentration", "RatePos", "Section",
     "Time", "TimeNonNeg", "Voltage", "VoltageNonNeg", "VolumePerMass", "deep_merge",
     "format_clinical_time",
@@ -79,6 +80,14 @@ Time = _quantity_type("time", positive=True)
 TimeNonNeg = _quantity_type("time", nonnegative=True)
 Voltage = _quantity_type("voltage")
 VoltageNonNeg = _quantity_type("voltage", nonnegative=True)
+
+
+def _format_per_mV(quantity: Any) -> str:
+    """An inverse voltage as ``"0.062 /mV"`` (the way Mg2+ block slopes are written)."""
+    return f"{float(quantity) * 1e-3:.12g} /mV"
+
+
+InverseVoltagePos = _quantity_type("inverse_voltage", positive=True, formatter=_format_per_mV)
 Conductance = _quantity_type("conductance", nonnegative=True)
 ConductancePos = _quantity_type("conductance", positive=True)
 Capacitance = _quantity_type("capacitance", positive=True)

@@ -10,10 +10,13 @@ NMDA conductance (Brunel & Wang 2001; Wang 2002)::
 
     I_NMDA = g_NMDA * B_Mg(V) * (1 - b_ket(C(t), V)) * (V - E_exc)
 
-with the Jahr & Stevens (1990) Mg2+ block B_Mg and the Woodhull-type ketamine
-block b_ket of :mod:`plasticity.pharmacology.block`, evaluated with the
-compartment's own voltage (the dendrite's for synapses on the dendrite).
-``C(t)`` is the TimedArray ``ketamine_conc``, an input of the compiled code.
+with the Mg2+ block B_Mg of the pathway's GluN2 subunit and the ketamine
+block b_ket, ketamine and Mg2+ competing for the open channel
+(:mod:`plasticity.pharmacology.block`): b_ket = C / (C + IC50_Mg(V)) with
+IC50_Mg(V) = K_ket(V) (1 + [Mg]/K_Mg(V)) = K_ket(V) / B_Mg(V), evaluated
+with the compartment's own voltage (the dendrite's for synapses on the
+dendrite). ``C(t)`` is the TimedArray ``ketamine_conc``, an input of the
+compiled code.
 """
 
 from __future__ import annotations
@@ -101,7 +104,7 @@ def _compartment_equations(
     With ``kinetic`` the ketamine block ``bket`` is a state variable advanced
     by :func:`kinetic_block_code` (use-dependent trapping block), fed by the
     mean open fraction ``o_nmda`` of the compartment's NMDA synapses;
-    otherwise it is the equilibrium (Woodhull or Hill) expression.
+    otherwise it is the competitive equilibrium.
     """
     s, v = comp.sfx, comp.v
     terms, lines, params = [], [], set()
@@ -120,21 +123,28 @@ def _compartment_equations(
             f"mg_{s} = {MG_BLOCK_EXPRESSION.format(V=v)} : 1",
         ]
         if kinetic:
+            # bket: fraction of receptors holding ketamine, advanced by kinetic_block_code;
+            # kket: ketamine dissociation constant without Mg2+ at the voltage
             lines += [
                 f"bket_{s} : 1",
                 f"o_nmda_{s} : 1",
-                f"kd_ket_{s} = ic50_ket * exp(delta_ket*({v} - v_ref_ket)/V_T) : mmolar",
+                f"kket_{s} = k0_ket * exp(delta_ket*({v} - v_ref_ket)/V_T) : mmolar",
             ]
             params |= {"kon_ket", "trap_ket"}
         else:
+            # the block at equilibrium, evaluated at vk (the voltage itself, or v_ref
+            # with hold_ket = 1 for the 'hill' block model)
             lines += [
                 f"bket_{s} = ket_on * xk_{s}/(1 + xk_{s}) : 1",
-                f"xk_{s} = (ketamine_conc(t)/ic50_ket)**hill_ket"
-                f" * exp(-hill_ket*delta_ket*({v} - v_ref_ket)/V_T) : 1",
+                f"xk_{s} = (ketamine_conc(t)/ic50mg_{s})**hill_ket : 1",
+                f"ic50mg_{s} = k0_ket * exp(delta_ket*(vk_{s} - v_ref_ket)/V_T)"
+                f" * (1 + Mg/(mg_k0*exp(mg_slope*vk_{s}))) : mmolar",
+                f"vk_{s} = {v} + hold_ket*(v_ref_ket - {v}) : volt",
             ]
-            params.add("hill_ket")
+            params |= {"hill_ket", "hold_ket"}
         terms.append(f"I_nmda_{s}")
-        params |= {"E_exc", "Mg", "ket_on", "ic50_ket", "delta_ket", "v_ref_ket", "V_T"}
+        params |= {"E_exc", "Mg", "mg_k0", "mg_slope", "ket_on", "k0_ket", "delta_ket",
+                   "v_ref_ket", "V_T"}
     for src in comp.gaba_from:
         lines.append(f"dg_gaba_{src}_{s}/dt = -g_gaba_{src}_{s}/tau_gaba_{src} : siemens")
         terms.append(f"g_gaba_{src}_{s}*({v} - E_inh)")
@@ -147,8 +157,8 @@ def _compartment_equations(
 def kinetic_block_code(comp: Compartment, plastic: bool = False) -> str:
     """Exact exponential step of the use-dependent block of one compartment.
 
-    Inputs (concentration, access ``a = o * B_Mg(V)``, K(V)) are held over
-    the step, for which the linear equation of
+    Inputs (concentration, open fraction ``o``, B_Mg(V), K_ket(V)) are held
+    over the step, for which the linear equation of
     :func:`plasticity.pharmacology.block.kinetic_block_rates` is solved
     exactly: stable for any rate, unlike forward Euler.
 
@@ -168,9 +178,10 @@ def kinetic_block_code(comp: Compartment, plastic: bool = False) -> str:
         lines.append(f"o_nmda_{s} = int(conn_den_exc > 0) * g_nmda_{s} / "
                      "(w_nmda_in * clip(conn_den_exc, 1, inf))")
     return "\n".join(lines + [
-        f"a_ket_{s} = clip(o_nmda_{s}, 0, 1) * mg_{s}",
-        f"gain_ket_{s} = ket_on * a_ket_{s} * kon_ket * ketamine_conc(t)",
-        f"loss_ket_{s} = kon_ket * kd_ket_{s} * (a_ket_{s} + (1 - a_ket_{s})*(1 - trap_ket))",
+        f"oc_ket_{s} = clip(o_nmda_{s}, 0, 1)",
+        # access: open and free of Mg2+; leaving: open (or untrapped) at the 0-Mg2+ rate
+        f"gain_ket_{s} = ket_on * oc_ket_{s} * mg_{s} * kon_ket * ketamine_conc(t)",
+        f"loss_ket_{s} = kon_ket * kket_{s} * (oc_ket_{s} + (1 - oc_ket_{s})*(1 - trap_ket))",
         f"rate_ket_{s} = gain_ket_{s} + loss_ket_{s}",
         f"binf_ket_{s} = gain_ket_{s} / (rate_ket_{s} + 1e-12/ms)",
         f"bket_{s} = binf_ket_{s} + (bket_{s} - binf_ket_{s}) * exp(-rate_ket_{s}*dt)",
@@ -224,10 +235,13 @@ PARAM_UNITS = {
     "E_exc": "volt",
     "E_inh": "volt",
     "Mg": "mmolar",
+    "mg_k0": "mmolar",
+    "mg_slope": "1/volt",
     "ket_on": "1",
     "kon_ket": "hertz/mmolar",
     "trap_ket": "1",
-    "ic50_ket": "mmolar",
+    "k0_ket": "mmolar",
+    "hold_ket": "1",
     "hill_ket": "1",
     "delta_ket": "1",
     "v_ref_ket": "volt",

@@ -280,10 +280,13 @@ def _population_values(config: Config, pop: str, spec: PopulationSpec) -> dict[s
     receptor = ph.resolved_receptors().get(f"exc_to_{pop}")
     if receptor is not None:
         values.update(
+            mg_k0=receptor.mg_k0,
+            mg_slope=receptor.mg_slope,
             ket_on=1.0 if receptor.blocked else 0.0,
-            ic50_ket=receptor.ic50,
+            k0_ket=receptor.k0,
             hill_ket=receptor.hill,
-            delta_ket=0.0 if ph.block_model == "hill" else receptor.delta,
+            hold_ket=1.0 if ph.block_model == "hill" else 0.0,
+            delta_ket=receptor.delta,
             v_ref_ket=receptor.v_ref,
             kon_ket=receptor.k_on,
             trap_ket=receptor.trapping,
@@ -590,6 +593,12 @@ def _describe(config: Config, built: BuiltNetwork) -> str:
                 lines += [f"    {line}" for line in str(code).splitlines()]
         lines.append(f"refractory: {group._refractory}")
         lines.append(f"method: {group.method_choice}")
+        values = _population_values(config, pop, built.specs[pop])
+        if pop in population_elements(config):
+            values.update(element_values(config, pop))
+        values.update(stimulus_values(config, pop))
+        lines.append("parameters (run-time inputs, this config's values):")
+        lines += [f"    {name} = {values[name]!s}" for name in built.params[pop]]
         for obj in group.contained_objects:
             if type(obj) is b2.CodeRunner:  # run_regularly operations
                 lines.append(f"every {obj.clock.dt} ({obj.when}), {obj.name}:")

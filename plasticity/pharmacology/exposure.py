@@ -95,8 +95,8 @@ def driving_concentration_uM(protocol: ProtocolConfig, clinical_times_s) -> np.n
     Parameters
     ----------
     protocol : ProtocolConfig
-        The infusion protocol; ``concentration_at`` chooses the effect-site,
-        plasma or free plasma (plasma times ``free_fraction``) concentration.
+        The infusion protocol; ``concentration_at`` chooses the effect-site or
+        plasma concentration, total or free (times ``free_fraction``).
     clinical_times_s : array_like
         Clinical times in seconds.
 
@@ -106,11 +106,10 @@ def driving_concentration_uM(protocol: ProtocolConfig, clinical_times_s) -> np.n
         Ketamine concentration in uM (float64), one value per time.
     """
     result = protocol_pk(protocol, clinical_times_s)
-    if protocol.concentration_at == "effect_site":
+    if protocol.concentration_at.endswith("effect_site"):
         conc = result.effect_uM
         assert conc is not None  # the schema requires a ke0
-    elif protocol.concentration_at == "free_plasma":
-        conc = result.plasma_uM * protocol.free_fraction
     else:
         conc = result.plasma_uM
-    return np.asarray(conc, dtype=float)
+    scale = protocol.free_fraction if protocol.is_free else 1.0
+    return np.asarray(conc, dtype=float) * scale

@@ -93,7 +93,8 @@ class PathwayBlock:
     blocked : bool
         Whether the hypothesis blocks this pathway.
     ic50_uM : float
-        IC50 of the Hill curve (uM).
+        IC50 (uM) in the config's Mg2+ at the pathway's v_ref: an output of the
+        competitive block (K_ket(v_ref) (1 + [Mg]/K_Mg(v_ref))).
     hill : float
         Hill coefficient.
     block : numpy.ndarray or None
@@ -175,8 +176,13 @@ class PKReport:
 
     @property
     def concentration_at(self) -> str:
-        """Which concentration drives the block: plasma, free_plasma or effect_site."""
+        """Which concentration drives the block (``protocol.concentration_at``)."""
         return self.protocol.concentration_at
+
+    @property
+    def concentration_drive(self) -> str:
+        """The driving concentration in words, e.g. 'free effect-site concentration (...)'."""
+        return self.protocol.concentration_drive()
 
     @property
     def blocks(self) -> dict[str, np.ndarray | None]:
@@ -347,17 +353,19 @@ def pk_report(config: Config, dt_min: float | None = None) -> PKReport:
     driving = driving_concentration_uM(protocol, times * 60.0)
     summary = pk_summary(result)
     site = protocol.concentration_at
-    peak_key = "effect" if site == "effect_site" else "plasma"
+    peak_key = "effect" if site.endswith("effect_site") else "plasma"
     peak_uM = float(summary[f"{peak_key}_peak_uM"])
     peak_time = float(summary[f"{peak_key}_peak_time_min"])
-    if site == "free_plasma":
+    if protocol.is_free:
         peak_uM *= protocol.free_fraction
 
     receptors = config.pharmacology.resolved_receptors()
     pathways: dict[str, PathwayBlock] = {}
     for name in EXCITATORY_PATHWAYS:
         r = receptors[name]
-        ic50 = float(r.ic50 / brian2.umolar)
+        ic50 = float(r.ic50_in_mg_uM(float(r.v_ref / brian2.mV),
+                                     float(config.synapses.Mg / brian2.mmolar),
+                                     config.pharmacology.temperature_C))
         if r.blocked:
             block = ketamine_block(driving, ic50, r.hill)
             peak_block = float(ketamine_block(peak_uM, ic50, r.hill))

@@ -78,7 +78,8 @@ def series(config: Config, data: RunData) -> list[Series]:
     trace_dt_ms = data.trace_dt_ms
     conc = concentration_at(data, t)
     variables["ketamine_conc"] = (
-        conc, "uM", f"ketamine concentration driving the block (sampled every {trace_dt_ms:g} ms)"
+        conc, "uM", f"ketamine concentration driving the block: "
+        f"{config.pharmacology.concentration_drive()} (sampled every {trace_dt_ms:g} ms)"
     )
     if len(t):
         out.append(Series("state", t, variables))
@@ -194,4 +195,5 @@ def provenance(config: Config, data: RunData, wall_s: float, started: str) -> di
         "host": socket.gethostname(),
         "platform": platform.platform(),
         "command": " ".join(sys.argv),
+        "concentration_drive": config.pharmacology.concentration_drive(),
     }

@@ -60,6 +60,15 @@ class SignTestResult:
         return "\n".join(lines)
 
 
+def _mg_signature(data: dict, hypothesis: str, overrides: list[str] | None) -> str:
+    """A short name for the Mg2+ blocks of a hypothesis (what shapes the drug-free network)."""
+    config = load_config(data, [*(overrides or []), f"pharmacology.hypothesis={hypothesis}"])
+    parts = []
+    for receptor in config.pharmacology.resolved_receptors().values():
+        parts.append(f"{float(receptor.mg_k0) * 1e3:.4g}mM")
+    return "_".join(parts)
+
+
 def run_sign_test(
     base: Config | None = None,
     seeds: list[int] | tuple[int, ...] = (1, 2, 3, 4),
@@ -80,8 +89,16 @@ def run_sign_test(
         Extra ``KEY=VALUE`` overrides applied to ``base``.
     """
     data = (base or load_config(None)).model_dump(mode="json")
-    conditions = {"baseline": ("equal_affinity", 0.0)}
-    conditions.update({name: (hyp, concentration_uM) for name, hyp in CONDITIONS.items()})
+    conditions = {name: (hyp, concentration_uM) for name, hyp in CONDITIONS.items()}
+    # Each drug condition is paired with the drug-free network of the same receptors: the
+    # hypothesis sets each pathway's subunit and so its Mg2+ block, which shapes the network
+    # without drug too. Conditions whose Mg2+ blocks agree share one baseline run.
+    baseline_of: dict[str, str] = {}
+    for name, (hypothesis, _) in conditions.items():
+        baseline_of[name] = f"baseline_{_mg_signature(data, hypothesis, overrides)}"
+    for key in dict.fromkeys(baseline_of.values()):
+        hypothesis = conditions[next(n for n, b in baseline_of.items() if b == key)][0]
+        conditions[key] = (hypothesis, 0.0)
     configs, keys = [], []
     for seed in seeds:
         for name, (hypothesis, conc) in conditions.items():
@@ -100,12 +117,18 @@ def run_sign_test(
     g = {k: np.array(v) for k, v in gamma.items()}
     effects = {
         name: {
-            "exc_rate_hz": paired_effect(r["baseline"], r[name]),
-            "lfp_gamma_fraction": paired_effect(g["baseline"], g[name]),
+            "exc_rate_hz": paired_effect(r[baseline_of[name]], r[name]),
+            "lfp_gamma_fraction": paired_effect(g[baseline_of[name]], g[name]),
         }
         for name in CONDITIONS
     }
+    # the difference of the two drug effects, seed by seed: equal affinity's drugged gamma
+    # moved onto the preferential condition's baseline (the same run when they share one)
+    equal_on_pref = (g["equal_affinity"] - g[baseline_of["equal_affinity"]]
+                     + g[baseline_of["preferential"]])
     effects["preferential_vs_equal"] = {
-        "lfp_gamma_fraction": paired_effect(g["equal_affinity"], g["preferential"]),
+        "lfp_gamma_fraction": paired_effect(equal_on_pref, g["preferential"]),
     }
+    r["baseline"] = r[baseline_of["preferential"]]
+    g["baseline"] = g[baseline_of["preferential"]]
     return SignTestResult(list(seeds), concentration_uM, r, g, effects)
