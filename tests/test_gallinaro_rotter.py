@@ -93,3 +93,23 @@ def test_block_probability_counts_multapses_and_leaves_out_self_pairs():
     assert block_probability(edges, [2, 3], [3]) == 1.0  # (3, 3) is not a possible pair
     with pytest.raises(ValueError, match="no possible pair"):
         block_probability(edges, [3], [3])
+
+
+def test_group_degrees_count_in_and_out_synapses_per_cell(tmp_path):
+    """Mean incoming / outgoing synapses per cell of each group, multapses counted."""
+    from plasticity.analysis import group_degrees
+    from plasticity.storage import write_result
+
+    # snapshot 0: 0->1 (x2), 1->2, 2->0;  snapshot 1: 0->1, 0->2 (x3)
+    snaps = (np.array([1000.0, 2000.0]),
+             [np.array([[0, 1, 2], [1, 2, 1], [2, 0, 1]]), np.array([[0, 1, 1], [0, 2, 3]])])
+    path = write_result(tmp_path / "r.h5", spikes=[], series=[], summary={}, provenance={},
+                        config_yaml="name: x\n", snapshots={"exc_to_exc": snaps})
+    deg = group_degrees(plasticity.open_result(path), "exc_to_exc",
+                        {"A": np.array([0]), "B": np.array([1, 2])})
+    assert list(deg["time"].values) == [1000.0, 2000.0]
+    # snapshot 0: A={0} receives 1 (from 2), sends 2; B={1,2} receive 3 in all, send 2
+    assert list(deg["in_A"].values) == [1.0, 0.0]
+    assert list(deg["out_A"].values) == [2.0, 4.0]
+    assert list(deg["in_B"].values) == [1.5, 2.0]
+    assert list(deg["out_B"].values) == [1.0, 0.0]

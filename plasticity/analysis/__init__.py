@@ -4,7 +4,11 @@ Pure numpy and scipy (no Brian2). Sweeps are read with
 :func:`plasticity.sweep.load_sweep`.
 """
 
-from plasticity.analysis.connectivity import block_probability, group_connectivity
+from plasticity.analysis.connectivity import (
+    block_probability,
+    group_connectivity,
+    group_degrees,
+)
 from plasticity.analysis.readouts import (
     DEFAULT_SEGMENT_MS,
     FANO_BIN_MS,
@@ -35,6 +39,7 @@ __all__ = [
     "block_probability",
     "bootstrap_ci",
     "group_connectivity",
+    "group_degrees",
     "isi_cv",
     "mean_rate",
     "paired_effect",
