@@ -92,6 +92,13 @@ class Config(Section):
         return self
 
     @model_validator(mode="after")
+    def _check_clinical(self) -> Config:
+        if self.timeline.mode == "clinical" and not self.structural.enabled:
+            raise ValueError("timeline.mode 'clinical' is the clock of structural plasticity: "
+                             "set structural.enabled, or use 'windows' for drug-only windows")
+        return self
+
+    @model_validator(mode="after")
     def _check_cell_model(self) -> Config:
         model = self.network.cell_model
         if model != "conductance" and (
@@ -150,8 +157,27 @@ class Config(Section):
         if self.timeline.mode == "windows":
             raise ValueError(
                 "structural plasticity over a 'windows' timeline: synapses would not change "
-                "in the clinical time between windows; use timeline.mode 'compressed' (every "
-                "segment goes on from the synapses the one before left) or 'real_time'"
+                "in the clinical time between windows; use timeline.mode 'clinical' (growth "
+                "follows clinical time between windows) or 'real_time'"
+            )
+        if self.timeline.mode == "clinical":
+            if len(sp.pathways) != 1:
+                raise ValueError(
+                    f"structural.pathways ({', '.join(sp.pathways)}): the clinical clock "
+                    "supports one plastic pathway so far"
+                )
+            step = float(sp.clinical_update_interval)
+            for k, w in enumerate(self.timeline.windows):
+                ratio = (float(w) - float(self.timeline.start)) / step
+                if not math.isclose(ratio, round(ratio), rel_tol=1e-9, abs_tol=1e-9):
+                    raise ValueError(
+                        f"timeline.windows[{k}] is not on the grid of "
+                        f"structural.clinical_update_interval "
+                        f"({format_quantity(sp.clinical_update_interval)}) from timeline.start")
+        elif sp.turnover.new_exit_rate > 0 or sp.turnover.stable_elimination_rate > 0:
+            raise ValueError(
+                "structural.turnover works with timeline.mode 'clinical' only (set the rates "
+                "to 0 or use the clinical clock)"
             )
         conductance = self.network.cell_model == "conductance"
         if conductance and any(p.startswith("exc_") for p in sp.pathways):

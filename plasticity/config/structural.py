@@ -16,7 +16,7 @@ from plasticity.config.types import (
 )
 from plasticity.units import format_quantity
 
-__all__ = ["ELEMENTS", "ElementConfig", "StructuralConfig"]
+__all__ = ["ELEMENTS", "ElementConfig", "StructuralConfig", "TurnoverConfig"]
 
 ELEMENTS = ("axon", "den_exc", "den_inh")
 
@@ -48,6 +48,28 @@ class ElementConfig(Section):
         if self.curve == "linear" and not self.eps > 0:
             raise ValueError("linear curve needs eps > 0")
         return self
+
+
+class TurnoverConfig(Section):
+    """Intrinsic spine turnover of a plastic pathway (clinical clock only).
+
+    Synapses appear and vanish even at steady activity, and most new ones are
+    transient (Holtmaat et al. 2005, Neuron 45:279; Trachtenberg et al. 2002,
+    Nature 420:788). A synapse formed by the homeostatic rule is *new*; it
+    leaves that state at ``new_exit_rate``, eliminated with probability
+    ``new_eliminated_fraction`` and otherwise stable; stable synapses are
+    eliminated at ``stable_elimination_rate``. Elimination frees the
+    elements on both sides, which the homeostatic rule pairs again at
+    random: formation balances elimination, and the synapse count stays with
+    the rule. The defaults are off (rates 0); ``configs/baseline.yaml``
+    sets them from two-photon data.
+    """
+
+    new_exit_rate: Rate = Field("0 /day", description="Rate at which new synapses stop being "
+                                "new (eliminated or stabilised).")
+    new_eliminated_fraction: float = Field(0.0, ge=0.0, le=1.0)
+    stable_elimination_rate: Rate = Field("0 /day", description="Elimination rate of stable "
+                                          "synapses.")
 
 
 class StructuralConfig(Section):
@@ -92,6 +114,14 @@ class StructuralConfig(Section):
     )
     snapshot_interval: Time | None = Field(
         None, description="Store the full edge list of plastic pathways this often."
+    )
+    clinical_update_interval: Time = Field(
+        "1 h", description="Clinical time between structural updates of the clinical clock "
+        "(timeline.mode 'clinical'); windows fall on this grid from timeline.start.",
+    )
+    turnover: TurnoverConfig = Field(
+        default_factory=TurnoverConfig,
+        description="Intrinsic turnover of plastic synapses (clinical clock only).",
     )
 
     @model_validator(mode="before")

@@ -30,21 +30,55 @@ class TimelineConfig(Section):
         stands for ``compression`` of clinical time (e.g. '1 h').
     ``windows``
         Short real-time segments starting at the clinical times ``windows``.
+    ``clinical``
+        The clinical clock of structural plasticity (README, "The clinical
+        clock"): real-time windows at clinical times from ``start`` to
+        ``end``, with the synapses frozen inside a window; between windows
+        the synaptic elements grow at clinical-time rates from the activity
+        the last window measured, and synapses are formed and removed at
+        every ``structural.clinical_update_interval``. Windows follow
+        ``windows`` if given, else every ``dense_every`` from each dose's
+        start to ``dense_after_dose`` after its end and every
+        ``window_every`` elsewhere.
     """
 
-    mode: Literal["real_time", "compressed", "windows"] = "real_time"
+    mode: Literal["real_time", "compressed", "windows", "clinical"] = "real_time"
     start: ClinicalTime = Field("0 s", description="Clinical time at which the experiment starts.")
-    end: ClinicalTime | None = Field(None, description="Clinical end time (compressed mode).")
+    end: ClinicalTime | None = Field(
+        None, description="Clinical end time (compressed and clinical modes).")
     compression: ClinicalTimePos | None = Field(
         None, description="Clinical time per simulated second (compressed mode), e.g. '1 h'."
     )
     windows: list[ClinicalTime] = Field(
         default_factory=list, max_length=100_000,
-        description="Clinical start time of each window (windows mode).",
+        description="Clinical start time of each window (windows mode; clinical mode: "
+        "instead of the declared schedule).",
     )
+    window_every: ClinicalTimePos = Field(
+        "6 h", description="Window spacing away from doses (clinical mode).")
+    dense_every: ClinicalTimePos = Field(
+        "30 min", description="Window spacing while the drug changes fast (clinical mode).")
+    dense_after_dose: ClinicalTime = Field(
+        "6 h", description="How long after each dose's end windows stay dense (clinical mode).")
 
     @model_validator(mode="after")
     def _check(self) -> TimelineConfig:
+        if self.mode == "clinical":
+            if self.end is None:
+                raise ValueError("mode 'clinical' needs 'end'")
+            if self.compression is not None:
+                raise ValueError("'compression' is not used with mode 'clinical': windows run "
+                                 "in real time and growth follows clinical time between them")
+            if float(self.end) <= float(self.start):
+                raise ValueError(f"end ({format_quantity(self.end)}) must be after start "
+                                 f"({format_quantity(self.start)})")
+            starts = [float(w) for w in self.windows]
+            if any(b <= a for a, b in zip(starts, starts[1:], strict=False)):
+                raise ValueError("windows must be in increasing clinical time")
+            if starts and (starts[0] != float(self.start) or starts[-1] >= float(self.end)):
+                raise ValueError("in mode 'clinical' the first window must be at 'start' and "
+                                 "every window before 'end'")
+            return self
         if self.mode == "compressed":
             if self.end is None or self.compression is None:
                 raise ValueError("mode 'compressed' needs both 'end' and 'compression'")

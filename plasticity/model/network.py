@@ -197,9 +197,13 @@ class BuiltNetwork:
 def network_inputs(
     config: Config, built: BuiltNetwork, concentration_uM: Any = None, growth_scale: float = 1.0
 ) -> dict[Any, Any]:
-    """Map every run-time input of ``built`` to its value under ``config``."""
-    if not growth_scale > 0:
-        raise ValueError(f"growth_scale must be positive (got {growth_scale})")
+    """Map every run-time input of ``built`` to its value under ``config``.
+
+    ``growth_scale`` 0 freezes the synapses (no growth, no vacancy decay): the
+    windows of the clinical clock.
+    """
+    if not growth_scale >= 0:
+        raise ValueError(f"growth_scale must be >= 0 (got {growth_scale})")
     inputs: dict[Any, Any] = {}
     n_trace = len(built.concentration.values)
     if concentration_uM is None:

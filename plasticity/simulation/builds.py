@@ -119,9 +119,9 @@ def code_key(directory: Path, extra: dict[str, str]) -> str:
     return h.hexdigest()[:24]
 
 
-def ready(build: Path) -> bool:
-    """Whether ``build`` is a finished, published build."""
-    return (build / BUILD_OK).is_file() and (build / "main").is_file()
+def ready(build: Path, product: str = "main") -> bool:
+    """Whether ``build`` is a finished, published build (holding its ``product`` file)."""
+    return (build / BUILD_OK).is_file() and (build / product).is_file()
 
 
 def _marker_age(marker: Path) -> float:
@@ -132,7 +132,7 @@ def _marker_age(marker: Path) -> float:
 
 
 @contextlib.contextmanager
-def _build_slot(root: Path, key: str) -> Iterator[bool]:
+def _build_slot(root: Path, key: str, product: str = "main") -> Iterator[bool]:
     """Yield True if this process should build ``key``, False once someone else has."""
     marker = root / f".{key}.building"
     timeout = float(os.environ.get("PLASTICITY_BUILD_TIMEOUT", "3600"))
@@ -141,7 +141,7 @@ def _build_slot(root: Path, key: str) -> Iterator[bool]:
         try:
             fd = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
-            if ready(root / key):
+            if ready(root / key, product):
                 yield False
                 return
             age = _marker_age(marker)
@@ -166,7 +166,8 @@ def _build_slot(root: Path, key: str) -> Iterator[bool]:
         return
 
 
-def _publish(source: Path, root: Path, key: str, info: dict[str, str]) -> Path:
+def _publish(source: Path, root: Path, key: str, info: dict[str, str],
+             product: str = "main") -> Path:
     final = root / key
     staging = root / f".{key}.tmp-{uuid.uuid4().hex[:8]}"
     shutil.copytree(source, staging, ignore=shutil.ignore_patterns("results", "*.o", "*.d"))
@@ -177,12 +178,13 @@ def _publish(source: Path, root: Path, key: str, info: dict[str, str]) -> Path:
     except OSError:
         # another process published the same key first: keep theirs
         shutil.rmtree(staging, ignore_errors=True)
-        if not ready(final):
+        if not ready(final, product):
             raise
     return final
 
 
-def ensure_build(generated: Path, root: Path, key: str, compile_fn) -> tuple[Path, float]:
+def ensure_build(generated: Path, root: Path, key: str, compile_fn,
+                 product: str = "main") -> tuple[Path, float]:
     """The published build of ``key``, compiling ``generated`` first if needed.
 
     Parameters
@@ -195,6 +197,8 @@ def ensure_build(generated: Path, root: Path, key: str, compile_fn) -> tuple[Pat
         :func:`code_key` of ``generated``.
     compile_fn : callable
         ``compile_fn(directory)`` compiles the project in place.
+    product : str
+        The file a finished build holds (``main``, the standalone program).
 
     Returns
     -------
@@ -203,11 +207,11 @@ def ensure_build(generated: Path, root: Path, key: str, compile_fn) -> tuple[Pat
     """
     root.mkdir(parents=True, exist_ok=True)
     final = root / key
-    if ready(final):
+    if ready(final, product):
         logger.info("build %s: cache hit in %s", key, root)
         return final, 0.0
-    with _build_slot(root, key) as must_build:
-        if not must_build or ready(final):
+    with _build_slot(root, key, product) as must_build:
+        if not must_build or ready(final, product):
             logger.info("build %s: built by another process, using it from %s", key, root)
             return final, 0.0
         logger.info("build %s: compiling %s", key, generated)
@@ -217,4 +221,4 @@ def ensure_build(generated: Path, root: Path, key: str, compile_fn) -> tuple[Pat
         logger.info("build %s: compiled in %.1f s, publishing to %s", key, seconds, root)
         info = {"key": key, "host": socket.gethostname(), "compile_s": f"{seconds:.1f}",
                 "built_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        return _publish(generated, root, key, info), seconds
+        return _publish(generated, root, key, info, product), seconds

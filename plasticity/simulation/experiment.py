@@ -115,7 +115,7 @@ def _timeline_series(
                         "clinical seconds per simulated second"),
         "seed": (np.array([float(s.seed) for s in segs]), "1", "seed of the segment's run"),
     }
-    if config.structural.enabled:
+    if config.structural.enabled and config.timeline.mode != "clinical":
         variables["growth_scale"] = (
             np.array([s.compression for s in segs]), "1",
             "factor on structural growth rates (clinical per network time)")
@@ -125,6 +125,31 @@ def _timeline_series(
         values = np.array([summ[key][0] for summ in summaries])
         variables[key] = (values, units, f"{key} of the segment (after its warm-up)")
     return Series("timeline", np.arange(len(segs)) * duration_ms, variables)
+
+
+def _clinical_series(config: Config, datas: list[RunData]) -> list[Series]:
+    """The clinical clock's updates of every interval as one series on clinical time."""
+    if config.timeline.mode != "clinical":
+        return []
+
+    pathway = config.structural.pathways[0]
+    time_ms = np.concatenate([d.structure.get("clinical_time_ms", np.zeros(0)) for d in datas])
+    meaning = {
+        "n_syn": "synapses after the update",
+        "formed": "synapses formed by the homeostatic rule at the update",
+        "deleted": "synapses deleted by the homeostatic rule at the update",
+        "eliminated": "synapses eliminated by intrinsic turnover at the update",
+        "matured": "new synapses that became stable at the update",
+        "n_new": "new (not yet stable) synapses after the update",
+    }
+    variables: dict[str, tuple[np.ndarray, str, str]] = {
+        f"{field}_{pathway}": (
+            np.concatenate([d.structure.get(f"clinical_{field}", np.zeros(0)) for d in datas]),
+            "1", f"{text} ({pathway})")
+        for field, text in meaning.items()
+    }
+    variables["clinical_time_h"] = (time_ms / 3.6e6, "h", "clinical time of the update")
+    return [Series("clinical", time_ms, variables)]
 
 
 def _merged_snapshots(
@@ -217,20 +242,33 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
             _save_part(_part_path(parts, seg.index), key, data)
 
     n_trace = trace_length(config)
+    clinical = config.timeline.mode == "clinical"
+    between = None
+    if clinical and todo:
+        from plasticity.simulation.clinical import ClinicalClock
+
+        between = ClinicalClock(config, todo, initial).between
     simulate_many(
         [config.model_copy(update={"seed": seg.seed}) for seg in todo],
         progress=progress,
         traces=[concentration_trace(config, seg, n_trace) for seg in todo],
         on_result=keep,
-        growth_scales=[seg.compression for seg in todo],
+        # the clinical clock freezes the synapses inside windows (no growth)
+        growth_scales=[0.0 if clinical else seg.compression for seg in todo],
         carry_structure=carry,
         initial_state=initial,
+        between=between,
     )
     ordered = [datas[seg.index] for seg in segs]
     summaries = [
         summarize(config.model_copy(update={"seed": seg.seed}), data)
         for seg, data in zip(segs, ordered, strict=True)
     ]
+    if clinical:  # the clock's checks of each window, in /series/timeline
+        for summary, data in zip(summaries, ordered, strict=True):
+            for key in ("window_stationarity", "window_ca_mean"):
+                if key in data.structure:
+                    summary[key] = (float(data.structure[key][0]), "1")
     wall = time.perf_counter() - t0
     provenance = rundata.provenance(config, ordered[0], wall, started)
     provenance["build_s"] = float(sum(d.timings.get("build_s", 0.0) for d in ordered))
@@ -243,7 +281,19 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
         clinical_start_h=segs[0].clinical_start_s / _H,
         clinical_end_h=(segs[-1].clinical_start_s + segs[-1].clinical_span_s) / _H,
     )
-    if carry:
+    if carry and clinical:
+        sp = config.structural
+        provenance["structural_clock"] = "clinical"
+        provenance["structural_clock_note"] = (
+            "synapses frozen inside windows; between windows elements grow at clinical-time "
+            "rates from each window's stationary calcium (beta_Ca tau_Ca rate) and synapses "
+            "change at every clinical_update_interval")
+        provenance["sensor_tau_over_update"] = float(sp.tau_ca) / float(
+            sp.clinical_update_interval)
+        stationarity = [float(d.structure["window_stationarity"][0]) for d in ordered
+                        if "window_stationarity" in d.structure]
+        provenance["window_stationarity_max"] = max(stationarity, default=0.0)
+    elif carry:
         provenance["structural_growth_scale"] = float(segs[0].compression)
         provenance["structural_growth_scale_note"] = (
             "structural growth rates are clinical-time rates, multiplied by the compression "
@@ -252,7 +302,8 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
     final = write_result(
         path,
         spikes=_merged_spikes(config, ordered),
-        series=[*_merge_series(config, segs, ordered), _timeline_series(config, segs, summaries)],
+        series=[*_merge_series(config, segs, ordered), _timeline_series(config, segs, summaries),
+                *_clinical_series(config, ordered)],
         summary=_overall_summary(segs, summaries),
         provenance=provenance,
         config_yaml=dump_config(config),

@@ -262,6 +262,7 @@ def _run_standalone(
     configs: list[Config], progress: _Progress, traces: list[np.ndarray],
     on_result: Callable[[int, RunData], None] | None,
     growth_scales: list[float], carry: bool, initial_state: dict[str, np.ndarray] | None,
+    between: Between | None = None,
 ) -> list[RunData]:
     """Build the network of ``configs[0]`` once and run every config on it.
 
@@ -294,6 +295,7 @@ def _run_standalone(
                      "generated and compiled" if compile_s else "generated, cached build reused",
                      build_s, compile_s, len(configs))
         state = initial_state
+        pairs = None
         for index, (point, trace) in enumerate(zip(configs, traces, strict=True)):
             results_dir = work / f"run{index}"
             results_dir.mkdir()
@@ -315,6 +317,12 @@ def _run_standalone(
                              key, timings["run_s"])
                 out.append(_collect(built, timings, str(build_dir), trace, results_dir))
                 state = out[-1].final_state
+                if between is not None and built.engine is not None:
+                    if pairs is None:
+                        pairs = {name: (np.asarray(pool.i[:], dtype=np.int32),
+                                        np.asarray(pool.j[:], dtype=np.int32))
+                                 for name, pool in built.engine.pools.items()}
+                    state = between(index, out[-1], pairs)
             finally:
                 shutil.rmtree(results_dir, ignore_errors=True)
             build_s = 0.0
@@ -402,6 +410,11 @@ def simulate(
     return simulate_many([config], progress=progress, traces=traces)[0]
 
 
+#: ``between(index, data, pairs) -> state``: see :func:`simulate_many`.
+Between = Callable[[int, RunData, dict[str, tuple[np.ndarray, np.ndarray]]],
+                   dict[str, np.ndarray]]
+
+
 def simulate_many(
     configs: list[Config],
     *,
@@ -411,6 +424,7 @@ def simulate_many(
     growth_scales: list[float] | None = None,
     carry_structure: bool = False,
     initial_state: dict[str, np.ndarray] | None = None,
+    between: Between | None = None,
 ) -> list[RunData]:
     """Simulate several configs that share one network structure.
 
@@ -440,6 +454,12 @@ def simulate_many(
         timeline); the first starts from ``initial_state`` if given.
     initial_state : dict, optional
         Structural state (:attr:`RunData.final_state` of an earlier run).
+    between : callable, optional
+        With ``carry_structure``: called as ``between(index, data, pairs)`` after
+        each run (before ``on_result``), with ``pairs`` the candidate pairs
+        ``{pathway: (pre, post)}`` of the plastic pools; returns the state the
+        next run starts from and may update ``data`` (the clinical clock uses
+        it to advance the synapses over clinical time between windows).
 
     Returns
     -------
@@ -460,7 +480,8 @@ def simulate_many(
     try:
         if configs[0].simulation.device == "cpp_standalone":
             return _run_standalone(list(configs), bar, list(traces), on_result,
-                                   list(growth_scales), carry_structure, initial_state)
+                                   list(growth_scales), carry_structure, initial_state,
+                                   between)
         out = []
         for index, (config, trace) in enumerate(zip(configs, traces, strict=True)):
             logger.debug("run %d/%d (runtime device) starting", index + 1, len(configs))

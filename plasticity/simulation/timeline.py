@@ -12,6 +12,10 @@ interval:
   simulated second stands for ``compression`` of clinical time, so the drug
   concentration (and, later, slow plasticity) advances that much faster.
 - ``windows``: real-time segments placed at clinical times.
+- ``clinical``: real-time windows from ``start`` to ``end`` (the clinical
+  clock of structural plasticity, :mod:`plasticity.simulation.clinical`):
+  each window measures the activity at the current synapses, and the
+  synapses change over the clinical interval up to the next window.
 
 Segments are the natural checkpoints of a long experiment: each is stored
 once finished, and a killed experiment resumes at the first missing one.
@@ -49,6 +53,9 @@ class Segment:
         Network time simulated (``simulation.duration``).
     seed : int
         Seed of this segment's run (derived from the config's seed).
+    interval_s : float or None
+        Clinical clock only: clinical time from this window to the next (or
+        to the end), over which the synapses change after the window.
     """
 
     index: int
@@ -56,10 +63,13 @@ class Segment:
     compression: float
     network_duration_s: float
     seed: int
+    interval_s: float | None = None
 
     @property
     def clinical_span_s(self) -> float:
         """Clinical time the segment stands for."""
+        if self.interval_s is not None:
+            return self.interval_s
         return self.compression * self.network_duration_s
 
     def clinical_time_s(self, network_t_s) -> np.ndarray:
@@ -83,6 +93,13 @@ def segments(config: Config) -> list[Segment]:
     tl = config.timeline
     duration = float(config.simulation.duration)
     start = float(tl.start)
+    if tl.mode == "clinical":
+        times = clinical_windows(config)
+        ends = [*times[1:], float(tl.end)]
+        return [
+            Segment(k, t, 1.0, duration, segment_seed(config.seed, k), interval_s=e - t)
+            for k, (t, e) in enumerate(zip(times, ends, strict=True))
+        ]
     if tl.mode == "real_time":
         starts, compression = [start], 1.0
     elif tl.mode == "windows":
@@ -96,6 +113,41 @@ def segments(config: Config) -> list[Segment]:
         Segment(k, s, compression, duration, segment_seed(config.seed, k))
         for k, s in enumerate(starts)
     ]
+
+
+def clinical_windows(config: Config) -> list[float]:
+    """Clinical start times (s) of the windows of a ``clinical`` timeline.
+
+    ``timeline.windows`` if given; otherwise every ``dense_every`` from each
+    dose's start to ``dense_after_dose`` after its end and every
+    ``window_every`` elsewhere, from ``start`` to before ``end``. Times are
+    on the grid of ``structural.clinical_update_interval`` from ``start``
+    (rounded, at least one step apart), so the synapses change at whole
+    updates between windows.
+    """
+    tl = config.timeline
+    start, end = float(tl.start), float(tl.end)
+    step = float(config.structural.clinical_update_interval)
+    if tl.windows:
+        return [float(w) for w in tl.windows]
+    dense: list[tuple[float, float]] = []
+    protocol = config.pharmacology.protocol
+    if protocol is not None:
+        after = float(tl.dense_after_dose)
+        dense = [(d[0], d[0] + d[2] + after) for d in protocol.schedule()]
+    sparse, fine = float(tl.window_every), float(tl.dense_every)
+    times, t = [], start
+    while t < end - 1e-9:
+        times.append(t)
+        in_dense = any(a - 1e-9 <= t < b for a, b in dense)
+        nxt = t + (fine if in_dense else sparse)
+        upcoming = [a for a, _ in dense if t + 1e-9 < a < nxt]
+        if upcoming:
+            nxt = min(upcoming)
+        # onto the update grid, at least one update later
+        k = max(round((t - start) / step) + 1, round((nxt - start) / step))
+        t = start + k * step
+    return times
 
 
 def concentration_trace(config: Config, segment: Segment, n_samples: int) -> np.ndarray:

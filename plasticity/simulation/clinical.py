@@ -1,0 +1,192 @@
+"""The clinical clock of structural plasticity: windows of network, clinical time between them.
+
+Synapses form and vanish over clinical days; the calcium sensor that drives
+their growth measures the network in seconds. Compressing clinical time by
+scaling growth rates changes the loop's gain (science.md 7.5), so a
+``clinical`` timeline separates the two time scales instead:
+
+1. each **window** (``simulation.duration`` of network time, at clinical time
+   ``t_k``, drug at its clinical concentration) runs the network on the
+   current synapses with structure frozen, and measures each neuron's rate
+   after the warm-up. The sensor's stationary mean is ``Ca = beta_Ca tau_Ca
+   rate`` (it relaxes in ``tau_Ca``, seconds, far below the clinical update
+   interval), which is what growth depends on;
+2. between windows, over the clinical interval to the next window, every
+   ``structural.clinical_update_interval`` the elements grow by ``dt nu
+   g(Ca)`` at clinical-time rates, intrinsic turnover removes synapses at
+   random (``structural.turnover``), and NEST's update deletes excess
+   synapses and pairs vacant elements (:mod:`plasticity.model.clinical`, the
+   engine's own code, compiled).
+
+Windows follow the declared schedule of the timeline (dense while the drug
+changes fast). The scheme's assumptions are checked and reported per window
+(``/series/timeline``): the sensor's time constant against the update
+interval, and how stationary the network is within the window (the change
+of the population rate between the halves of the window after its
+warm-up).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from plasticity.config import Config, split_pathway
+from plasticity.model.clinical import (
+    CLINICAL_SOURCES,
+    LIBRARY_NAME,
+    RECORD_FIELDS,
+    ClinicalPool,
+    compile_library,
+    load_library,
+    run_updates,
+)
+from plasticity.model.growth import gaussian_params, growth_rate
+from plasticity.simulation.builds import code_key, compiler_signature, ensure_build, scratch_root
+from plasticity.simulation.rundata import RunData
+from plasticity.simulation.simulate import Between, build_root
+from plasticity.simulation.timeline import Segment, segment_seed
+
+__all__ = ["ClinicalClock", "window_calcium", "window_stationarity"]
+
+logger = logging.getLogger(__name__)
+
+
+def _library(config: Config):
+    """The compiled clinical library, from the build cache (compiled once)."""
+    work = Path(tempfile.mkdtemp(prefix="plasticity-clinical-", dir=scratch_root()))
+    try:
+        generated = work / "clinical"
+        generated.mkdir()
+        for source in CLINICAL_SOURCES:
+            shutil.copy(source, generated / source.name)
+        key = "clinical-" + code_key(generated, compiler_signature(["-O2", "-std=c++14"]))
+        build, _ = ensure_build(generated, build_root(config), key, compile_library,
+                                product=LIBRARY_NAME)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return load_library(build)
+
+
+def window_calcium(config: Config, data: RunData, pop: str) -> np.ndarray:
+    """Stationary calcium of every cell of ``pop`` in a window: beta_Ca tau_Ca rate.
+
+    The rate counts the window's spikes after ``simulation.warmup``.
+    """
+    ids, times = data.spikes[pop]
+    t0 = float(config.simulation.warmup) * 1e3
+    span_s = float(config.simulation.duration) - float(config.simulation.warmup)
+    counts = np.bincount(np.asarray(ids)[np.asarray(times) >= t0],
+                         minlength=data.sizes[pop]).astype(float)
+    sp = config.structural
+    return float(sp.beta_ca) * float(sp.tau_ca) * counts / span_s
+
+
+def window_stationarity(config: Config, data: RunData, pop: str) -> float:
+    """Relative change of ``pop``'s rate between the two halves of a window after warm-up."""
+    _, times = data.spikes[pop]
+    t0 = float(config.simulation.warmup) * 1e3
+    t1 = float(config.simulation.duration) * 1e3
+    mid = 0.5 * (t0 + t1)
+    first = np.count_nonzero((times >= t0) & (times < mid))
+    second = np.count_nonzero((times >= mid) & (times < t1))
+    if first + second == 0:
+        return 0.0
+    return float(abs(second - first) / (0.5 * (first + second)))
+
+
+class ClinicalClock:
+    """Advances the synapses over the clinical interval after each window.
+
+    Use :meth:`between` as the ``between`` callback of
+    :func:`plasticity.simulation.simulate.simulate_many`; it also records, in
+    the window's :attr:`RunData.structure`, one row per clinical update
+    (``clinical_time_ms`` and ``clinical_<field>`` of
+    :data:`plasticity.model.clinical.RECORD_FIELDS`) and the window's checks.
+
+    Parameters
+    ----------
+    config : Config
+        A config with ``timeline.mode: clinical``.
+    segments : list of Segment
+        The windows still to run, in order (their ``interval_s``).
+    initial_state : dict, optional
+        The state the first of them starts from (a checkpoint's), with the
+        ``nnew/<pathway>`` counts of new synapses.
+    """
+
+    def __init__(self, config: Config, segments: list[Segment],
+                 initial_state: dict[str, np.ndarray] | None = None) -> None:
+        self.config = config
+        self.segments = segments
+        self.pathway = config.structural.pathways[0]
+        self.src, self.tgt = split_pathway(self.pathway)
+        self.den = "den_exc" if self.src == "exc" else "den_inh"
+        key = f"nnew/{self.pathway}"
+        self.nnew = None if initial_state is None else initial_state.get(key)
+        self.lib = _library(config)
+
+    def _dz(self, pop: str, element: str, ca: np.ndarray) -> np.ndarray:
+        cfg = self.config.structural.elements[pop][element]
+        nu = float(cfg.growth_rate)  # elements per clinical second
+        if cfg.curve == "gaussian":
+            gaussian_params(cfg.eta, cfg.eps)  # validates eps > eta
+        return growth_rate(cfg.curve, ca, nu, eps=cfg.eps, eta=cfg.eta, psi=cfg.psi)
+
+    def between(self, index: int, data: RunData,
+                pairs: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
+        """Advance the synapses over the clinical interval after window ``index``."""
+        config, sp = self.config, self.config.structural
+        seg = self.segments[index]
+        state = {k: np.array(v, copy=True) for k, v in data.final_state.items()}
+        nsyn_key = f"nsyn/{self.pathway}"
+        zpre_key, zpost_key = f"z_axon/{self.src}", f"z_{self.den}/{self.tgt}"
+        if self.nnew is None or len(self.nnew) != len(state[nsyn_key]):
+            self.nnew = np.zeros(len(state[nsyn_key]), dtype=np.int32)
+        pre, post = pairs[self.pathway]
+        ca_pre = window_calcium(config, data, self.src)
+        ca_post = ca_pre if self.src == self.tgt else window_calcium(config, data, self.tgt)
+        recurrent = self.src == self.tgt
+        el_pre, el_post = sp.elements[self.src]["axon"], sp.elements[self.tgt][self.den]
+        pool = ClinicalPool(
+            pre=pre, post=post, nsyn=state[nsyn_key], nnew=self.nnew,
+            z_pre=state[zpre_key], z_post=state[zpost_key], recurrent=recurrent,
+            autapses=sp.autapses, multapses=sp.multapses,
+            continuous_pre=el_pre.continuous, continuous_post=el_post.continuous,
+            tau_vacant_pre=el_pre.tau_vacant, tau_vacant_post=el_post.tau_vacant)
+        if recurrent:  # one population: axonal and dendritic elements of the same cells
+            pool.z_post = state[zpost_key]
+        step = float(sp.clinical_update_interval)
+        n_updates = round(seg.interval_s / step)
+        turnover = sp.turnover
+        records = run_updates(
+            self.lib, pool, self._dz(self.src, "axon", ca_pre),
+            self._dz(self.tgt, self.den, ca_post), n_updates=n_updates, dt_s=step,
+            new_exit_rate=float(turnover.new_exit_rate),
+            new_eliminated_fraction=turnover.new_eliminated_fraction,
+            stable_elimination_rate=float(turnover.stable_elimination_rate),
+            seed=segment_seed(config.seed + 7919, seg.index))
+        state[nsyn_key], state[zpre_key], state[zpost_key] = pool.nsyn, pool.z_pre, pool.z_post
+        self.nnew = pool.nnew
+        state[f"nnew/{self.pathway}"] = pool.nnew.copy()
+        times_ms = (seg.clinical_start_s + step * np.arange(1, n_updates + 1)) * 1e3
+        data.structure["clinical_time_ms"] = times_ms
+        for k, field in enumerate(RECORD_FIELDS):
+            data.structure[f"clinical_{field}"] = records[:, k]
+        data.structure["window_stationarity"] = np.array(
+            [window_stationarity(config, data, self.tgt)])
+        data.structure["window_ca_mean"] = np.array([float(np.mean(ca_post))])
+        data.final_state = state
+        logger.debug("window %d at %.2f h: %d clinical updates, %d synapses after",
+                     seg.index, seg.clinical_start_s / 3600.0, n_updates,
+                     int(records[-1, 0]) if n_updates else int(np.sum(pool.nsyn)))
+        return state
+
+
+def between_callback(clock: ClinicalClock) -> Between:
+    """The ``between`` callback of a clock (for :func:`simulate_many`)."""
+    return clock.between

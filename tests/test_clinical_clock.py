@@ -1,0 +1,138 @@
+"""The clinical clock of structural plasticity (timeline.mode 'clinical').
+
+The compiled update between windows (plasticity/model/clinical_engine.cpp,
+called through plasticity.model.clinical) is checked against closed forms
+written out here: growth at a held calcium, pairing of equal vacancies,
+conservation of the synapse count under intrinsic turnover and the
+steady-state turnover of the two-state (new, stable) synapse process. The
+integration test runs a short clinical timeline of the small network.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import plasticity
+from plasticity.model.clinical import ClinicalPool, run_updates
+from tests.conftest import small_config
+
+
+@pytest.fixture(scope="module")
+def lib():
+    from plasticity.simulation.clinical import _library
+
+    return _library(small_config())
+
+
+def _pool(n_pre, n_post, nsyn=None, z_pre=None, z_post=None, **kw):
+    pre = np.repeat(np.arange(n_pre), n_post).astype(np.int32)
+    post = np.tile(np.arange(n_post), n_pre).astype(np.int32)
+    m = n_pre * n_post
+    values = dict(recurrent=False, autapses=True, multapses=True, continuous_pre=True,
+                  continuous_post=True, tau_vacant_pre=0.0, tau_vacant_post=0.0)
+    values.update(kw)
+    return ClinicalPool(pre, post, np.zeros(m, np.int32) if nsyn is None else nsyn,
+                        np.zeros(m, np.int32),
+                        np.zeros(n_pre) if z_pre is None else z_pre,
+                        np.zeros(n_post) if z_post is None else z_post, **values)
+
+
+def _run(lib, pool, dz_pre, dz_post, n, dt, exit_rate=0.0, frac=0.0, stable=0.0, seed=1):
+    return run_updates(lib, pool, dz_pre, dz_post, n_updates=n, dt_s=dt, new_exit_rate=exit_rate,
+                       new_eliminated_fraction=frac, stable_elimination_rate=stable, seed=seed)
+
+
+def test_growth_at_held_calcium_is_linear_in_time(lib):
+    """No partner can pair (the targets have no elements): z grows by n dt dz/dt exactly."""
+    pool = _pool(4, 3)
+    dz = np.array([0.5, 1.0, 2.0, -1.0]) / 86400.0  # elements per day, as per second
+    _run(lib, pool, dz, np.zeros(3), 12, 7200.0)  # 12 updates of 2 h: one day
+    np.testing.assert_allclose(pool.z_pre, [0.5, 1.0, 2.0, 0.0], rtol=1e-12)  # clipped at 0
+    assert pool.nsyn.sum() == 0
+
+
+def test_equal_vacancies_pair_every_update(lib):
+    """One element per hour on each side of 3 x 3 neurons: 3 synapses form per update."""
+    pool = _pool(3, 3)
+    rec = _run(lib, pool, np.full(3, 1 / 3600.0), np.full(3, 1 / 3600.0), 5, 3600.0)
+    np.testing.assert_array_equal(rec[:, 0], [3, 6, 9, 12, 15])   # synapses
+    np.testing.assert_array_equal(rec[:, 1], [3, 3, 3, 3, 3])     # formed
+    np.testing.assert_array_equal(rec[:, 5], [3, 6, 9, 12, 15])   # all new (no turnover)
+    assert pool.nsyn.sum() == 15 and pool.nnew.sum() == 15
+
+
+def test_turnover_conserves_the_count_and_reaches_the_two_state_steady_state(lib):
+    """Intrinsic turnover with balanced elements: every elimination frees one axonal and one
+    dendritic element, paired again at random, so the count holds and formation equals
+    elimination. Per update of dt, with p_x = 1 - exp(-k_x dt) (new synapses leave that
+    state), a the share of them eliminated and p_s = 1 - exp(-k_s dt) (stable ones
+    eliminated): N_new = F / p_x and F = p_s (N - N_new) + a p_x N_new, so
+    F = p_s N / (1 - a + p_s / p_x)."""
+    rng = np.random.default_rng(0)
+    n = 200
+    nsyn = (rng.random(n * n) < 0.1).astype(np.int32)
+    conn_pre = nsyn.reshape(n, n).sum(axis=1).astype(float)
+    conn_post = nsyn.reshape(n, n).sum(axis=0).astype(float)
+    pool = _pool(n, n, nsyn=nsyn, z_pre=conn_pre + 0.5, z_post=conn_post + 0.5)
+    total = int(nsyn.sum())
+    k_x, a, k_s, dt = 1.0 / 86400.0, 0.3, 0.03 / 86400.0, 3600.0  # per second; 1 h updates
+    rec = _run(lib, pool, np.zeros(n), np.zeros(n), 24 * 60, dt, k_x, a, k_s, seed=5)
+    assert np.all(rec[:, 0] == total)
+    np.testing.assert_array_equal(rec[:, 1], rec[:, 3])  # formed == eliminated, every update
+    p_x, p_s = 1 - math.exp(-k_x * dt), 1 - math.exp(-k_s * dt)
+    f_steady = p_s * total / (1 - a + p_s / p_x)
+    late = rec[24 * 20:]  # after 20 days (new synapses turn over in about a day)
+    mean_f = late[:, 3].mean()
+    se = late[:, 3].std() / math.sqrt(len(late) / 10)  # updates are correlated: a margin
+    assert abs(mean_f - f_steady) < max(4 * se, 0.03 * f_steady)
+    assert late[:, 5].mean() == pytest.approx(f_steady / p_x, rel=0.05)
+
+
+def test_clinical_timeline_freezes_windows_and_records_the_updates(tmp_path):
+    config = small_config(
+        "structural.enabled=true", "synapses.nmda_gating=event", "timeline.mode=clinical",
+        "timeline.end=12 h", "timeline.window_every=4 h", "structural.update_interval=100 ms",
+        "structural.clinical_update_interval=1 h", "simulation.duration=1 s",
+        "simulation.warmup=200 ms",
+        "structural.elements.exc.axon={curve: linear, growth_rate: 4 /day, eps: 0.05}",
+        "structural.elements.exc.den_exc={curve: linear, growth_rate: 4 /day, eps: 0.05}",
+        "structural.turnover={new_exit_rate: 1 /day, new_eliminated_fraction: 0.3, "
+        "stable_elimination_rate: 0.05 /day}")
+    result = plasticity.open_result(plasticity.run(config, tmp_path / "clinical.h5"))
+    clinical = result.series("clinical")
+    assert list(clinical["clinical_time_h"].values) == list(np.arange(1.0, 13.0))
+    n_syn = clinical["n_syn_exc_to_exc"].values
+    # inside a window the synapses are frozen: the engine's own records there show
+    # nothing formed or deleted, and each window starts from the clock's last count
+    conn = result.series("connectivity")
+    assert conn["created_exc_to_exc"].values.sum() == 0
+    assert conn["deleted_exc_to_exc"].values.sum() == 0
+    starts = conn["n_syn_exc_to_exc"].values.reshape(3, -1)[:, 0]
+    assert list(starts[1:]) == [n_syn[3], n_syn[7]]  # windows at 4 h and 8 h
+    assert clinical["eliminated_exc_to_exc"].values.sum() > 0  # turnover is on
+    timeline = result.series("timeline")
+    assert list(timeline["clinical_start_h"].values) == [0.0, 4.0, 8.0]
+    assert np.all(timeline["window_stationarity"].values >= 0)
+    prov = result.provenance
+    assert prov["structural_clock"] == "clinical"
+    assert prov["sensor_tau_over_update"] == pytest.approx(10.0 / 3600.0)
+
+
+def test_clinical_mode_checks():
+    from plasticity.errors import ConfigError
+
+    base = ["structural.enabled=true", "synapses.nmda_gating=event", "timeline.mode=clinical",
+            "timeline.end=1 day"]
+    with pytest.raises(ConfigError, match="one plastic pathway"):
+        small_config(*base, "structural.pathways=[exc_to_exc, exc_to_pv]",
+                     "structural.elements.pv={den_exc: {}}")
+    with pytest.raises(ConfigError, match="clinical_update_interval"):
+        small_config(*base, "timeline.windows=[0 h, 90 min]")
+    with pytest.raises(ConfigError, match="turnover"):
+        small_config("structural.enabled=true", "synapses.nmda_gating=event",
+                     "structural.turnover={new_exit_rate: 1 /day}")
+    with pytest.raises(ConfigError, match="clinical"):
+        small_config("timeline.mode=clinical", "timeline.end=1 day")
