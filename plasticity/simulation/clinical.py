@@ -51,7 +51,8 @@ from plasticity.simulation.rundata import RunData
 from plasticity.simulation.simulate import Between, build_root
 from plasticity.simulation.timeline import Segment, segment_seed
 
-__all__ = ["ClinicalClock", "window_calcium", "window_stationarity"]
+__all__ = ["IMAGING_KEYS", "ClinicalClock", "imaging_turnover", "window_calcium",
+           "window_stationarity"]
 
 logger = logging.getLogger(__name__)
 
@@ -129,6 +130,7 @@ class ClinicalClock:
         key = f"nnew/{self.pathway}"
         self.nnew = None if initial_state is None else initial_state.get(key)
         self.lib = _library(config)
+        self.daily: dict[int, np.ndarray] = {}  # day -> synapse presence at that day's window
 
     def _dz(self, pop: str, element: str, ca: np.ndarray) -> np.ndarray:
         cfg = self.config.structural.elements[pop][element]
@@ -136,6 +138,22 @@ class ClinicalClock:
         if cfg.curve == "gaussian":
             gaussian_params(cfg.eta, cfg.eps)  # validates eps > eta
         return growth_rate(cfg.curve, ca, nu, eps=cfg.eps, eta=cfg.eta, psi=cfg.psi)
+
+    def _imaging(self, seg: Segment, nsyn: np.ndarray, data: RunData) -> None:
+        """Daily imaging readouts at windows on whole days from the start."""
+        days = (seg.clinical_start_s - float(self.config.timeline.start)) / 86400.0
+        values = {key: float("nan") for key in IMAGING_KEYS}
+        if abs(days - round(days)) < 1e-9:
+            day = round(days)
+            present = np.asarray(nsyn) > 0
+            self.daily[day] = present
+            values = imaging_turnover(present, self.daily.get(day - 1),
+                                      {k: self.daily[day - k] for k in (4, 5)
+                                       if day - k in self.daily})
+            for old in [d for d in self.daily if d < day - 5]:
+                del self.daily[old]
+        for key, value in values.items():
+            data.structure[key] = np.array([value])
 
     def between(self, index: int, data: RunData,
                 pairs: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -148,6 +166,7 @@ class ClinicalClock:
         if self.nnew is None or len(self.nnew) != len(state[nsyn_key]):
             self.nnew = np.zeros(len(state[nsyn_key]), dtype=np.int32)
         pre, post = pairs[self.pathway]
+        self._imaging(seg, state[nsyn_key], data)
         ca_pre = window_calcium(config, data, self.src)
         ca_post = ca_pre if self.src == self.tgt else window_calcium(config, data, self.tgt)
         recurrent = self.src == self.tgt
@@ -158,8 +177,6 @@ class ClinicalClock:
             autapses=sp.autapses, multapses=sp.multapses,
             continuous_pre=el_pre.continuous, continuous_post=el_post.continuous,
             tau_vacant_pre=el_pre.tau_vacant, tau_vacant_post=el_post.tau_vacant)
-        if recurrent:  # one population: axonal and dendritic elements of the same cells
-            pool.z_post = state[zpost_key]
         step = float(sp.clinical_update_interval)
         n_updates = round(seg.interval_s / step)
         turnover = sp.turnover
@@ -185,6 +202,43 @@ class ClinicalClock:
                      seg.index, seg.clinical_start_s / 3600.0, n_updates,
                      int(records[-1, 0]) if n_updates else int(np.sum(pool.nsyn)))
         return state
+
+
+IMAGING_KEYS = ("imaging_gain_per_day", "imaging_loss_per_day", "imaging_new_survival_4d")
+
+
+def imaging_turnover(today: np.ndarray, yesterday: np.ndarray | None,
+                     days_ago: dict[int, np.ndarray]) -> dict[str, float]:
+    """Turnover as daily two-photon imaging would see it, from synapse presence per pair.
+
+    Parameters
+    ----------
+    today, yesterday : numpy.ndarray of bool
+        Which candidate pairs hold a synapse at this day's window and the day before.
+    days_ago : dict
+        ``{4: presence 4 days ago, 5: presence 5 days ago}`` where known.
+
+    Returns
+    -------
+    dict
+        ``imaging_gain_per_day`` (pairs present today and absent yesterday, over
+        those present yesterday), ``imaging_loss_per_day`` (present yesterday,
+        absent today, same denominator) and ``imaging_new_survival_4d`` (of the
+        pairs that appeared between 5 and 4 days ago, the share present today);
+        NaN where not defined. Spines born and lost between two images are not
+        seen, as in imaging (Holtmaat et al. 2005).
+    """
+    out = {key: float("nan") for key in IMAGING_KEYS}
+    if yesterday is not None and yesterday.any():
+        base = float(np.count_nonzero(yesterday))
+        out["imaging_gain_per_day"] = float(np.count_nonzero(today & ~yesterday)) / base
+        out["imaging_loss_per_day"] = float(np.count_nonzero(yesterday & ~today)) / base
+    if 4 in days_ago and 5 in days_ago:
+        new = days_ago[4] & ~days_ago[5]
+        if new.any():
+            out["imaging_new_survival_4d"] = float(np.count_nonzero(new & today)) / float(
+                np.count_nonzero(new))
+    return out
 
 
 def between_callback(clock: ClinicalClock) -> Between:

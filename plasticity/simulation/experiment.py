@@ -179,10 +179,13 @@ def _overall_summary(
     segs: list[Segment], summaries: list[dict[str, tuple[float, str]]]
 ) -> dict[str, tuple[float, str]]:
     """Mean over segments of each segment's readouts (each after its warm-up)."""
-    out = {
-        key: (float(np.mean([s[key][0] for s in summaries])), units)
-        for key, (_, units) in summaries[0].items()
-    }
+    out = {}
+    for key, (_, units) in summaries[0].items():
+        values = np.array([s[key][0] for s in summaries], dtype=float)
+        # readouts defined only at some windows (the clinical clock's daily imaging) are NaN
+        # elsewhere: their mean is over the windows where they are defined
+        out[key] = (float(np.nanmean(values)) if np.isfinite(values).any() else float("nan"),
+                    units)
     out["seed"] = summaries[0]["seed"]
     out["n_segments"] = (float(len(segs)), "1")
     return out
@@ -223,6 +226,11 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
             if found is not None:
                 datas[seg.index] = found
     carry = config.structural.enabled
+    if carry and config.timeline.mode == "compressed":
+        logger.warning("%s: structural plasticity over a compressed timeline scales growth "
+                       "rates while the calcium sensor stays in network time, which changes "
+                       "the homeostatic loop's gain; for clinical days use timeline.mode "
+                       "'clinical'", config.name)
     if carry:
         # each segment goes on from the synapses the one before left: run
         # everything from the first missing segment on
@@ -266,7 +274,8 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
     ]
     if clinical:  # the clock's checks of each window, in /series/timeline
         for summary, data in zip(summaries, ordered, strict=True):
-            for key in ("window_stationarity", "window_ca_mean"):
+            for key in ("window_stationarity", "window_ca_mean", "imaging_gain_per_day",
+                        "imaging_loss_per_day", "imaging_new_survival_4d"):
                 if key in data.structure:
                     summary[key] = (float(data.structure[key][0]), "1")
     wall = time.perf_counter() - t0
