@@ -136,3 +136,51 @@ def test_clinical_mode_checks():
                      "structural.turnover={new_exit_rate: 1 /day}")
     with pytest.raises(ConfigError, match="clinical"):
         small_config("timeline.mode=clinical", "timeline.end=1 day")
+
+
+def test_relative_rates_are_smoothed_across_windows_and_the_mean_is_not():
+    """Each cell's calcium after a window is the window's population mean times the cell's
+    relative rate, smoothed with weight 1 - exp(-dt/tau) (dt: clinical time since the last
+    window, tau: structural.rate_smoothing); the population mean is the window's own."""
+    from plasticity.simulation.clinical import ClinicalClock
+    from plasticity.simulation.rundata import RunData
+    from plasticity.simulation.timeline import Segment
+
+    config = small_config("network.n_exc=4", "structural.enabled=true",
+                          "synapses.nmda_gating=event", "timeline.mode=clinical",
+                          "timeline.end=1 day", "simulation.duration=1 s",
+                          "simulation.warmup=0 s", "structural.rate_smoothing=1 day")
+    clock = ClinicalClock(config, [])
+
+    def window(counts):
+        ids = np.repeat(np.arange(4), counts)
+        data = RunData(spikes={"exc": (ids, np.full(len(ids), 500.0))}, sizes={"exc": 4},
+                       probe_time_ms=np.zeros(0), probes={}, probe_meta={}, n_synapses={},
+                       timings={}, build_dir=None, concentration_uM=np.zeros(1),
+                       trace_dt_ms=10.0)
+        return data
+
+    beta_tau = 0.001 * 10.0  # NEST's sensor: calcium per Hz
+    first = clock._calcium(Segment(0, 0.0, 1.0, 1.0, 1), window([2, 4, 6, 8]), "exc")
+    np.testing.assert_allclose(first, beta_tau * np.array([2.0, 4.0, 6.0, 8.0]))
+    clock.last_s = 0.0
+    second = clock._calcium(Segment(1, 6 * 3600.0, 1.0, 1.0, 2), window([8, 6, 4, 2]), "exc")
+    w = 1.0 - math.exp(-0.25)  # 6 h over a 1-day time constant
+    relative = np.array([0.4, 0.8, 1.2, 1.6]) + w * (np.array([1.6, 1.2, 0.8, 0.4])
+                                                    - np.array([0.4, 0.8, 1.2, 1.6]))
+    np.testing.assert_allclose(second, beta_tau * 5.0 * relative)
+    assert second.mean() == pytest.approx(beta_tau * 5.0)
+
+
+def test_imaging_turnover_counts_pairs_as_daily_images_do():
+    from plasticity.simulation.clinical import imaging_turnover
+
+    yesterday = np.array([1, 1, 1, 1, 0, 0, 0, 0], dtype=bool)
+    today = np.array([1, 1, 1, 0, 1, 1, 0, 0], dtype=bool)
+    five = np.array([0, 0, 1, 1, 0, 0, 0, 0], dtype=bool)
+    four = np.array([1, 1, 1, 1, 1, 0, 0, 0], dtype=bool)  # pairs 0, 1 and 4 appeared
+    out = imaging_turnover(today, yesterday, {4: four, 5: five})
+    assert out["imaging_gain_per_day"] == pytest.approx(2 / 4)   # pairs 4, 5 over 4 present
+    assert out["imaging_loss_per_day"] == pytest.approx(1 / 4)   # pair 3
+    assert out["imaging_new_survival_4d"] == pytest.approx(3 / 3)  # 0, 1, 4 still present
+    assert math.isnan(imaging_turnover(today, None, {})["imaging_gain_per_day"])

@@ -12,6 +12,7 @@ from plasticity.config.types import (
     Rate,
     Section,
     Time,
+    TimeNonNeg,
     deep_merge,
 )
 from plasticity.units import format_quantity
@@ -118,6 +119,12 @@ class StructuralConfig(Section):
     clinical_update_interval: Time = Field(
         "1 h", description="Clinical time between structural updates of the clinical clock "
         "(timeline.mode 'clinical'); windows fall on this grid from timeline.start.",
+    )
+    rate_smoothing: TimeNonNeg = Field(
+        "1 day",
+        description="Clinical clock: clinical time constant over which each cell's rate "
+        "relative to its population is averaged across windows (the population's own rate "
+        "is each window's); '0 s' uses each window's counts alone.",
     )
     turnover: TurnoverConfig = Field(
         default_factory=TurnoverConfig,

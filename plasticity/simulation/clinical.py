@@ -131,6 +131,14 @@ class ClinicalClock:
         self.nnew = None if initial_state is None else initial_state.get(key)
         self.lib = _library(config)
         self.daily: dict[int, np.ndarray] = {}  # day -> synapse presence at that day's window
+        # per population: each cell's rate relative to its population's, smoothed over
+        # windows, and the clinical time of the last window
+        self.relative: dict[str, np.ndarray] = {}
+        if initial_state is not None:
+            self.relative = {key.partition("/")[2]: np.asarray(value, dtype=float)
+                             for key, value in initial_state.items()
+                             if key.startswith("relative_rate/")}
+        self.last_s: float | None = None
 
     def _dz(self, pop: str, element: str, ca: np.ndarray) -> np.ndarray:
         cfg = self.config.structural.elements[pop][element]
@@ -138,6 +146,30 @@ class ClinicalClock:
         if cfg.curve == "gaussian":
             gaussian_params(cfg.eta, cfg.eps)  # validates eps > eta
         return growth_rate(cfg.curve, ca, nu, eps=cfg.eps, eta=cfg.eta, psi=cfg.psi)
+
+    def _calcium(self, seg: Segment, data: RunData, pop: str) -> np.ndarray:
+        """Each cell's calcium for the growth after this window.
+
+        The window's population mean rate (precise: every cell counts) times
+        each cell's rate relative to it, smoothed over windows with the
+        clinical time constant ``structural.rate_smoothing`` (0: this window's
+        count alone, whose noise over a few seconds is held until the next
+        window).
+        """
+        ca = window_calcium(self.config, data, pop)
+        tau = float(self.config.structural.rate_smoothing)
+        mean = float(ca.mean())
+        if tau <= 0 or mean <= 0:
+            return ca
+        observed = ca / mean
+        previous = self.relative.get(pop)
+        if previous is None or len(previous) != len(ca) or self.last_s is None:
+            relative = observed
+        else:
+            weight = 1.0 - np.exp(-(seg.clinical_start_s - self.last_s) / tau)
+            relative = previous + weight * (observed - previous)
+        self.relative[pop] = relative
+        return mean * relative
 
     def _imaging(self, seg: Segment, nsyn: np.ndarray, data: RunData) -> None:
         """Daily imaging readouts at windows on whole days from the start."""
@@ -167,8 +199,11 @@ class ClinicalClock:
             self.nnew = np.zeros(len(state[nsyn_key]), dtype=np.int32)
         pre, post = pairs[self.pathway]
         self._imaging(seg, state[nsyn_key], data)
-        ca_pre = window_calcium(config, data, self.src)
-        ca_post = ca_pre if self.src == self.tgt else window_calcium(config, data, self.tgt)
+        ca_pre = self._calcium(seg, data, self.src)
+        ca_post = ca_pre if self.src == self.tgt else self._calcium(seg, data, self.tgt)
+        for pop, rel in self.relative.items():
+            state[f"relative_rate/{pop}"] = rel.copy()
+        self.last_s = seg.clinical_start_s
         recurrent = self.src == self.tgt
         el_pre, el_post = sp.elements[self.src]["axon"], sp.elements[self.tgt][self.den]
         pool = ClinicalPool(
