@@ -45,10 +45,10 @@ from plasticity.model.clinical import (
     load_library,
     run_updates,
 )
-from plasticity.model.growth import gaussian_params, growth_rate
+from plasticity.model.growth import growth_rate
 from plasticity.simulation.builds import code_key, compiler_signature, ensure_build, scratch_root
 from plasticity.simulation.rundata import RunData
-from plasticity.simulation.simulate import Between, build_root
+from plasticity.simulation.simulate import build_root
 from plasticity.simulation.timeline import Segment, segment_seed
 
 __all__ = ["IMAGING_KEYS", "ClinicalClock", "imaging_turnover", "window_calcium",
@@ -143,8 +143,6 @@ class ClinicalClock:
     def _dz(self, pop: str, element: str, ca: np.ndarray) -> np.ndarray:
         cfg = self.config.structural.elements[pop][element]
         nu = float(cfg.growth_rate)  # elements per clinical second
-        if cfg.curve == "gaussian":
-            gaussian_params(cfg.eta, cfg.eps)  # validates eps > eta
         return growth_rate(cfg.curve, ca, nu, eps=cfg.eps, eta=cfg.eta, psi=cfg.psi)
 
     def _calcium(self, seg: Segment, data: RunData, pop: str) -> np.ndarray:
@@ -274,8 +272,3 @@ def imaging_turnover(today: np.ndarray, yesterday: np.ndarray | None,
             out["imaging_new_survival_4d"] = float(np.count_nonzero(new & today)) / float(
                 np.count_nonzero(new))
     return out
-
-
-def between_callback(clock: ClinicalClock) -> Between:
-    """The ``between`` callback of a clock (for :func:`simulate_many`)."""
-    return clock.between
