@@ -113,6 +113,24 @@ def test_timeline_table_and_provenance(hill_protocol_result):
     assert rates["clinical_time_h"].values[-1] == pytest.approx(1.2, abs=1e-3)
 
 
+def test_every_segment_runs_one_network_with_its_own_noise(hill_protocol_result):
+    """Regression: each segment used to redraw the whole network from its own seed, so a
+    timeline sampled a different animal at every clinical time (and the clinical clock's
+    per-cell rates were unrelated from one window to the next). The network is the config
+    seed's in every segment; only the noise differs."""
+    _, result = hill_protocol_result
+    table = result.series("timeline")
+    seeds = table["seed"].values
+    assert len(set(seeds)) == len(seeds)  # each segment its own noise
+    for pathway in ("exc_to_exc", "exc_to_pv", "pv_to_exc", "sst_to_exc"):
+        counts = table[f"n_syn_{pathway}"].values
+        assert np.all(counts == counts[0]), pathway  # ... on one network
+    first_segment = plasticity.open_result(plasticity.run(
+        small_config("pharmacology.block_model=hill", "seed=3", "simulation.duration=300 ms"),
+        Path(result.path).with_name("plain.h5")))
+    assert first_segment.summary["n_syn_pv_to_exc"] == table["n_syn_pv_to_exc"].values[0]
+
+
 def test_segments_without_checkpoint_leftovers(hill_protocol_result, tmp_path):
     _, result = hill_protocol_result
     assert not parts_dir(Path(result.path)).exists()

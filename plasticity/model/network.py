@@ -3,10 +3,18 @@
 The builder separates *structure* (population sizes, which pathways and
 compartments exist, time step, durations, recording layout) from *values*
 (every conductance, time constant, connection probability, drive rate, drug
-parameter, the concentration trace and the seed). Structure goes into the
+parameter, the concentration trace and the seeds). Structure goes into the
 generated code; values are collected in :attr:`BuiltNetwork.inputs` and set
 at run time (Brian2 ``run_args`` in cpp_standalone), so one compiled build
 serves every parameter value and every seed.
+
+Two seeds: the config's ``seed`` draws the network (connectivity, the
+candidate pool and initial synapses of plastic pathways) and the *noise
+seed* drives what varies from run to run of one network (external Poisson
+drive, initial membrane potentials, the structural engine's random choices).
+They are the same unless a caller passes another noise seed: the segments
+of a timeline are one network (one animal) sampled at several clinical
+times, each with its own noise.
 """
 
 from __future__ import annotations
@@ -172,7 +180,8 @@ class BuiltNetwork:
     plastic_channels: dict[str, list[Channel]] = field(default_factory=dict)
 
     def inputs_for(
-        self, config: Config, concentration_uM: Any = None, growth_scale: float = 1.0
+        self, config: Config, concentration_uM: Any = None, growth_scale: float = 1.0,
+        noise_seed: int | None = None,
     ) -> dict[Any, Any]:
         """Run-time inputs of this build for ``config`` (same structure).
 
@@ -180,6 +189,8 @@ class BuiltNetwork:
         by default the constant ``pharmacology.ketamine_uM``.
         ``growth_scale`` speeds up structural growth (clinical time per
         network time, see :func:`plasticity.model.structural.element_values`).
+        ``noise_seed`` seeds the run's noise (default ``config.seed``; the
+        network itself is always drawn from ``config.seed``).
 
         Raises
         ------
@@ -191,16 +202,18 @@ class BuiltNetwork:
                 "config has a different network structure than this build "
                 "(sizes, targets, delays, dt, durations or recording); it needs its own build"
             )
-        return network_inputs(config, self, concentration_uM, growth_scale)
+        return network_inputs(config, self, concentration_uM, growth_scale, noise_seed)
 
 
 def network_inputs(
-    config: Config, built: BuiltNetwork, concentration_uM: Any = None, growth_scale: float = 1.0
+    config: Config, built: BuiltNetwork, concentration_uM: Any = None, growth_scale: float = 1.0,
+    noise_seed: int | None = None,
 ) -> dict[Any, Any]:
     """Map every run-time input of ``built`` to its value under ``config``.
 
     ``growth_scale`` 0 freezes the synapses (no growth, no vacancy decay): the
-    windows of the clinical clock.
+    windows of the clinical clock. ``noise_seed`` (default ``config.seed``)
+    seeds the run's noise; ``config.seed`` draws the network.
     """
     if not growth_scale >= 0:
         raise ValueError(f"growth_scale must be >= 0 (got {growth_scale})")
@@ -215,7 +228,8 @@ def network_inputs(
         # (without NMDA receptors the drug trace is in no code, and Brian2
         # refuses a run-time value for it)
         inputs[built.concentration] = trace * b2.umolar
-    inputs[built.control.rng_seed] = int(config.seed)
+    inputs[built.control.rng_seed] = int(config.seed if noise_seed is None else noise_seed)
+    inputs[built.control.structure_seed] = int(config.seed)
     for pop, group in built.groups.items():
         # cell and synapse values, then structural elements and stimuli
         values = _population_values(config, pop, built.specs[pop])
@@ -358,13 +372,15 @@ def _pre_expr(expr: str) -> str:
     return re.sub(r"\b(I_syn_[sd])\b", r"\1_pre", expr)
 
 
-def build_network(config: Config, concentration_uM: Any = None) -> BuiltNetwork:
+def build_network(config: Config, concentration_uM: Any = None,
+                  noise_seed: int | None = None) -> BuiltNetwork:
     """Create the Brian2 objects for ``config`` on the active device.
 
     The caller has selected the device. Parameter values are not written into
     the objects; they are returned in ``inputs`` (a mapping from Brian2
     variable views or TimedArrays to values) for the caller to apply.
-    ``concentration_uM`` is the drug trace (see :meth:`BuiltNetwork.inputs_for`).
+    ``concentration_uM`` is the drug trace and ``noise_seed`` the run's noise
+    seed (see :meth:`BuiltNetwork.inputs_for`).
     """
     sim, syn = config.simulation, config.synapses
     specs = population_specs(config)
@@ -381,7 +397,9 @@ def build_network(config: Config, concentration_uM: Any = None) -> BuiltNetwork:
     initial = np.zeros(n_trace) * b2.umolar if standalone else conc_values
     concentration = b2.TimedArray(initial, dt=config.pharmacology.trace_dt, name="ketamine_conc")
 
-    control = b2.NeuronGroup(1, "rng_seed : integer (shared, constant)", name="control")
+    # rng_seed: the run's noise; structure_seed: the network's connectivity (module docstring)
+    control = b2.NeuronGroup(1, "rng_seed : integer (shared, constant)\n"
+                             "structure_seed : integer (shared, constant)", name="control")
     objects.append(control)
 
     groups: dict[str, b2.NeuronGroup] = {}
@@ -470,7 +488,7 @@ def build_network(config: Config, concentration_uM: Any = None) -> BuiltNetwork:
         params=params, synapses={s.name: s for s, _, _ in synapses},
         structure=structure_key(config),
     )
-    built.inputs = network_inputs(config, built, concentration_uM)
+    built.inputs = network_inputs(config, built, concentration_uM, noise_seed=noise_seed)
     built.plastic_channels = plastic_channels
     _finish(config, built, synapses, objects)
     return built
@@ -481,14 +499,15 @@ def _finish(config, built, synapses, objects) -> None:
     groups, specs, inputs = built.groups, built.specs, built.inputs
     control, concentration = built.control, built.concentration
     device = b2.get_device()
-    if isinstance(device, CPPStandaloneDevice):
+    standalone = isinstance(device, CPPStandaloneDevice)
+    if standalone:
         device.apply_run_args()
-        seed_name = device.get_array_name(control.variables["rng_seed"])
-        device.insert_code(
-            "main",
-            "for (size_t _i = 0; _i < brian::_random_generators.size(); _i++)\n"
-            f"    brian::_random_generators[_i].seed((unsigned long){seed_name}[0] + _i);",
-        )
+        noise_name = device.get_array_name(control.variables["rng_seed"])
+        structure_name = device.get_array_name(control.variables["structure_seed"])
+        reseed = ("for (size_t _i = 0; _i < brian::_random_generators.size(); _i++)\n"
+                  "    brian::_random_generators[_i].seed((unsigned long){}[0] + _i);")
+        # the network is drawn from the structure seed ...
+        device.insert_code("main", reseed.format(structure_name))
     else:
         b2.seed(int(config.seed))
         for key, value in inputs.items():
@@ -507,7 +526,14 @@ def _finish(config, built, synapses, objects) -> None:
             continue
         condition = "i != j" if recurrent else None
         s.connect(condition=condition, p=f"p_from_{src}_post")
-    if not isinstance(device, CPPStandaloneDevice):
+    # ... and what varies between runs of one network from the noise seed (the same
+    # seed unless a caller sets another: the random stream is then unchanged)
+    if standalone:
+        device.insert_code("main", f"if ({noise_name}[0] != {structure_name}[0]) {{\n"
+                           + reseed.format(noise_name) + "\n}")
+    elif (noise := int(np.asarray(control.rng_seed[:]).ravel()[0])) != int(config.seed):
+        b2.seed(noise)
+    if not standalone:
         for key, value in inputs.items():
             if not isinstance(key, b2.TimedArray) and isinstance(key.group, b2.Synapses):
                 key[:] = value

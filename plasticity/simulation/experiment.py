@@ -2,8 +2,11 @@
 
 An experiment is the list of segments of :mod:`plasticity.simulation.timeline` (one
 for a plain run). All segments share one network structure, so in
-cpp_standalone they run on one compiled program, each with its own seed and
-drug-concentration trace as run-time inputs.
+cpp_standalone they run on one compiled program, each with its own noise
+seed and drug-concentration trace as run-time inputs. Every segment runs
+the same network, drawn from the config's seed (one animal sampled at
+several clinical times); a segment's own seed drives only its noise
+(external drive, initial potentials, the structural engine's choices).
 
 Long experiments are checkpointed: each finished segment is written
 atomically to ``<output>.parts/segment_NNNNN.h5``, tagged with a hash of the
@@ -113,7 +116,7 @@ def _timeline_series(
                             "clinical time the segment stands for"),
         "compression": (np.array([s.compression for s in segs]), "1",
                         "clinical seconds per simulated second"),
-        "seed": (np.array([float(s.seed) for s in segs]), "1", "seed of the segment's run"),
+        "seed": (np.array([float(s.seed) for s in segs]), "1", "noise seed of the segment's run (the network is the config seed's)"),
     }
     if config.structural.enabled and config.timeline.mode != "clinical":
         variables["growth_scale"] = (
@@ -256,8 +259,10 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
         from plasticity.simulation.clinical import ClinicalClock
 
         between = ClinicalClock(config, todo, initial).between
+    # one network (the config's seed) in every segment, each segment with its own noise
     simulate_many(
-        [config.model_copy(update={"seed": seg.seed}) for seg in todo],
+        [config] * len(todo),
+        noise_seeds=[seg.seed for seg in todo],
         progress=progress,
         traces=[concentration_trace(config, seg, n_trace) for seg in todo],
         on_result=keep,

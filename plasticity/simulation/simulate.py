@@ -262,7 +262,7 @@ def _run_standalone(
     configs: list[Config], progress: _Progress, traces: list[np.ndarray],
     on_result: Callable[[int, RunData], None] | None,
     growth_scales: list[float], carry: bool, initial_state: dict[str, np.ndarray] | None,
-    between: Between | None = None,
+    between: Between | None = None, noise_seeds: list[int | None] | None = None,
 ) -> list[RunData]:
     """Build the network of ``configs[0]`` once and run every config on it.
 
@@ -301,7 +301,8 @@ def _run_standalone(
             results_dir.mkdir()
             if carry and state and built.engine is not None:
                 write_state(results_dir / STATE_FILE, built.engine.layout, state)
-            args = _command_line(built.inputs_for(point, trace, growth_scales[index]),
+            noise = None if noise_seeds is None else noise_seeds[index]
+            args = _command_line(built.inputs_for(point, trace, growth_scales[index], noise),
                                  results_dir)
             logger.debug("run %d/%d of build %s starting", index + 1, len(configs), key)
             t1 = time.perf_counter()
@@ -364,12 +365,13 @@ def _command_line(inputs: dict, results_dir: Path) -> list[str]:
     return items
 
 
-def _run_runtime(config: Config, progress: _Progress, trace: np.ndarray) -> RunData:
+def _run_runtime(config: Config, progress: _Progress, trace: np.ndarray,
+                 noise_seed: int | None = None) -> RunData:
     reset_device()
     b2.set_device("runtime")
     b2.prefs.codegen.target = "cython"
     t0 = time.perf_counter()
-    built = build_network(config, trace)
+    built = build_network(config, trace, noise_seed)
     duration = float(config.simulation.duration)
 
     def report(elapsed, complete, start, total):  # noqa: ARG001 - Brian2 signature
@@ -425,6 +427,7 @@ def simulate_many(
     carry_structure: bool = False,
     initial_state: dict[str, np.ndarray] | None = None,
     between: Between | None = None,
+    noise_seeds: list[int] | None = None,
 ) -> list[RunData]:
     """Simulate several configs that share one network structure.
 
@@ -460,6 +463,11 @@ def simulate_many(
         ``{pathway: (pre, post)}`` of the plastic pools; returns the state the
         next run starts from and may update ``data`` (the clinical clock uses
         it to advance the synapses over clinical time between windows).
+    noise_seeds : list of int, optional
+        Seed of each run's noise (external drive, initial potentials, the
+        structural engine's choices); default each config's ``seed``. The
+        network is always drawn from the config's ``seed``, so runs with one
+        config seed and several noise seeds sample one network.
 
     Returns
     -------
@@ -476,16 +484,19 @@ def simulate_many(
         traces = [np.full(trace_length(c), c.pharmacology.ketamine_uM) for c in configs]
     if len(traces) != len(configs):
         raise ValueError(f"{len(traces)} traces for {len(configs)} configs")
+    if noise_seeds is not None and len(noise_seeds) != len(configs):
+        raise ValueError(f"{len(noise_seeds)} noise seeds for {len(configs)} configs")
     bar = _Progress(float(configs[0].simulation.duration), len(configs), progress)
     try:
         if configs[0].simulation.device == "cpp_standalone":
             return _run_standalone(list(configs), bar, list(traces), on_result,
                                    list(growth_scales), carry_structure, initial_state,
-                                   between)
+                                   between, noise_seeds)
         out = []
         for index, (config, trace) in enumerate(zip(configs, traces, strict=True)):
             logger.debug("run %d/%d (runtime device) starting", index + 1, len(configs))
-            out.append(_run_runtime(config, bar, trace))
+            out.append(_run_runtime(config, bar, trace,
+                                    None if noise_seeds is None else noise_seeds[index]))
             if on_result is not None:
                 on_result(index, out[-1])
         return out

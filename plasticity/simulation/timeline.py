@@ -52,7 +52,8 @@ class Segment:
     network_duration_s : float
         Network time simulated (``simulation.duration``).
     seed : int
-        Seed of this segment's run (derived from the config's seed).
+        Noise seed of this segment's run (derived from the config's seed; the
+        network itself is drawn from the config's seed in every segment).
     interval_s : float or None
         Clinical clock only: clinical time from this window to the next (or
         to the end), over which the synapses change after the window.
