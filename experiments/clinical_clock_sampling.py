@@ -22,9 +22,8 @@ Run::
 import argparse
 from pathlib import Path
 
-import numpy as np
-
 import plasticity
+from plasticity.studies.clinical_clock import clock_readouts
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -47,22 +46,6 @@ SAMPLINGS = {
 CONDITIONS = {"baseline": [], "0.5 mg/kg": ["pharmacology.protocol={}"]}
 
 
-def readouts(result) -> dict[str, float]:
-    """Synapse count (relative) and cumulative changes at 24 h and at the end."""
-    clinical = result.series("clinical")
-    hours = clinical["clinical_time_h"].values
-    n0 = float(result.series("connectivity")["n_syn_exc_to_exc"].values[0])
-    n = clinical["n_syn_exc_to_exc"].values
-    changed = (clinical["formed_exc_to_exc"].values + clinical["deleted_exc_to_exc"].values
-               + clinical["eliminated_exc_to_exc"].values)
-    out = {}
-    for label, h in (("24 h", 24.0), (f"{args.days:g} d", 24.0 * args.days)):
-        k = int(np.argmin(np.abs(hours - h)))
-        out[f"synapses {label}"] = n[k] / n0
-        out[f"changes {label}"] = changed[: k + 1].sum() / n0
-    return out
-
-
 table: dict[tuple[str, str], dict[str, float]] = {}
 for cond, cond_set in CONDITIONS.items():
     for name, sampling in SAMPLINGS.items():
@@ -70,7 +53,8 @@ for cond, cond_set in CONDITIONS.items():
             f"timeline.end={args.days:g} day", *cond_set, *sampling, *args.set,
             f"name=clock_{cond.replace(' ', '').replace('/', '')}_{name.replace(' ', '')}"])
         path = args.output / f"{config.name}.h5"
-        table[(cond, name)] = readouts(plasticity.open_result(plasticity.run(config, path)))
+        table[(cond, name)] = clock_readouts(
+            plasticity.open_result(plasticity.run(config, path)), [24.0, 24.0 * args.days])
         print(f"{cond:10s} {name:13s} " + "  ".join(
             f"{k} {v:.4f}" for k, v in table[(cond, name)].items()), flush=True)
 

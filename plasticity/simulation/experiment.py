@@ -116,7 +116,8 @@ def _timeline_series(
                             "clinical time the segment stands for"),
         "compression": (np.array([s.compression for s in segs]), "1",
                         "clinical seconds per simulated second"),
-        "seed": (np.array([float(s.seed) for s in segs]), "1", "noise seed of the segment's run (the network is the config seed's)"),
+        "seed": (np.array([float(s.seed) for s in segs]), "1",
+                 "noise seed of the segment's run (the network is the config seed's)"),
     }
     if config.structural.enabled and config.timeline.mode != "clinical":
         variables["growth_scale"] = (
@@ -197,7 +198,8 @@ def _overall_summary(
 # --------------------------------------------------------------------------- #
 # The experiment
 # --------------------------------------------------------------------------- #
-def run(config: Config, output: str | Path | None = None, *, progress: bool = False) -> Path:
+def run(config: Config, output: str | Path | None = None, *, progress: bool = False,
+        initial_state: dict[str, np.ndarray] | None = None) -> Path:
     """Simulate every segment of ``config``'s timeline and write one result file.
 
     Parameters
@@ -208,6 +210,11 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
         Result file; default ``results/<config.name>.h5``.
     progress : bool
         Show a progress bar on stderr.
+    initial_state : dict, optional
+        Structural state the first segment starts from instead of the config's
+        initial synapses: the :attr:`RunData.final_state` of an earlier run of
+        the same network (synapses, elements and calcium sensor per cell).
+        Needs structural plasticity; recorded in the provenance.
 
     Returns
     -------
@@ -220,6 +227,15 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
     path = Path(output) if output is not None else Path("results") / f"{config.name}.h5"
     segs = segments(config)
     key = _config_hash(config)
+    if initial_state is not None:
+        if not config.structural.enabled:
+            raise ValueError("initial_state is a structural state: it needs "
+                             "structural.enabled true")
+        digest = hashlib.sha256()
+        for name in sorted(initial_state):
+            digest.update(name.encode())
+            digest.update(np.ascontiguousarray(initial_state[name]).tobytes())
+        key += "-" + digest.hexdigest()[:16]
     checkpoint = len(segs) > 1
     parts = parts_dir(path)
     datas: dict[int, RunData] = {}
@@ -244,7 +260,8 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
     for index in sorted(datas):
         logger.info("%s: segment %d of %d reused from checkpoint %s", path, index + 1,
                     len(segs), _part_path(parts, index))
-    initial = datas[todo[0].index - 1].final_state if carry and todo and todo[0].index else None
+    initial = (datas[todo[0].index - 1].final_state if carry and todo and todo[0].index
+               else initial_state)
 
     def keep(i: int, data: RunData) -> None:
         seg = todo[i]
@@ -285,6 +302,8 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
                     summary[key] = (float(data.structure[key][0]), "1")
     wall = time.perf_counter() - t0
     provenance = rundata.provenance(config, ordered[0], wall, started)
+    if initial_state is not None:
+        provenance["initial_state"] = "given by the caller (checkpoint key " + key + ")"
     provenance["build_s"] = float(sum(d.timings.get("build_s", 0.0) for d in ordered))
     provenance["run_s"] = float(sum(d.timings.get("run_s", 0.0) for d in ordered))
     provenance.update(
