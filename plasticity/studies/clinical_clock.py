@@ -174,23 +174,18 @@ def settle(config: Config, settle_s: float) -> SettledNetwork:
                           settle_s=n * float(config.simulation.duration))
 
 
-def _real_time_curves(result: Result, pathway: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    con = result.series("connectivity")
-    time_s = con["time"].values / 1e3
-    return time_s, {
-        "n_syn": con[f"n_syn_{pathway}"].values.astype(float),
-        "formed": np.cumsum(con[f"created_{pathway}"].values).astype(float),
-        "deleted": np.cumsum(con[f"deleted_{pathway}"].values).astype(float),
-    }
+def _curves(result: Result, group: str, formed: str,
+            pathway: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Update times (s) and synapse count, cumulative formations and deletions.
 
-
-def _clock_curves(result: Result, pathway: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    clinical = result.series("clinical")
-    time_s = clinical["time"].values / 1e3
-    return time_s, {
-        "n_syn": clinical[f"n_syn_{pathway}"].values.astype(float),
-        "formed": np.cumsum(clinical[f"formed_{pathway}"].values).astype(float),
-        "deleted": np.cumsum(clinical[f"deleted_{pathway}"].values).astype(float),
+    ``group`` is the series ('connectivity' of a real-time run, 'clinical' of
+    the clock) and ``formed`` its name for formations ('created', 'formed').
+    """
+    ds = result.series(group)
+    return ds["time"].values / 1e3, {
+        "n_syn": ds[f"n_syn_{pathway}"].values.astype(float),
+        "formed": np.cumsum(ds[f"{formed}_{pathway}"].values).astype(float),
+        "deleted": np.cumsum(ds[f"deleted_{pathway}"].values).astype(float),
     }
 
 
@@ -297,8 +292,8 @@ def compare_with_real_time(
         run(config, paths["clock"], progress=progress)
     pathway = config.structural.pathways[0]
     clock_result, rt_result = open_result(paths["clock"]), open_result(paths["real_time"])
-    t_ck, clock = _clock_curves(clock_result, pathway)
-    t_rt, real_time = _real_time_curves(rt_result, pathway)
+    t_ck, clock = _curves(clock_result, "clinical", "formed", pathway)
+    t_rt, real_time = _curves(rt_result, "connectivity", "created", pathway)
     # the clock's update times from the start, on the real-time run's update grid
     t_ck = t_ck - float(config.timeline.start)
     # (the real-time run's last update is one interval before its end)
