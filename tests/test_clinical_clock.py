@@ -121,6 +121,30 @@ def test_clinical_timeline_freezes_windows_and_records_the_updates(tmp_path):
     assert prov["sensor_tau_over_update"] == pytest.approx(10.0 / 3600.0)
 
 
+def test_windows_share_a_sparse_candidate_pool(tmp_path):
+    """Regression: with candidate_density < 1 each window used to draw its own candidate
+    pairs from its own seed, so the synapse counts carried from the first window's pool did
+    not fit the next window's (the run failed). With the clock changing nothing (no growth,
+    no turnover) every window holds the same edges."""
+    config = small_config(
+        "structural.enabled=true", "synapses.nmda_gating=event", "timeline.mode=clinical",
+        "timeline.end=6 h", "timeline.window_every=2 h", "structural.update_interval=100 ms",
+        "structural.snapshot_interval=100 ms", "structural.candidate_density=0.5",
+        "simulation.duration=300 ms", "simulation.warmup=100 ms",
+        "structural.elements.exc.axon={curve: linear, growth_rate: 0 /day, eps: 0.05}",
+        "structural.elements.exc.den_exc={curve: linear, growth_rate: 0 /day, eps: 0.05}")
+    result = plasticity.open_result(plasticity.run(config, tmp_path / "sparse.h5"))
+    first = None
+    for k in range(9):  # 3 windows x 3 snapshots
+        _, edges = result.snapshot("exc_to_exc", k)
+        edges = np.asarray(edges).reshape(-1, 3)
+        edges = edges[np.lexsort((edges[:, 1], edges[:, 0]))]
+        if first is None:
+            first = edges
+            assert len(first) > 0
+        np.testing.assert_array_equal(edges, first)
+
+
 def test_clinical_mode_checks():
     from plasticity.errors import ConfigError
 
