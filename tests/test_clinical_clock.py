@@ -119,6 +119,26 @@ def test_clinical_timeline_freezes_windows_and_records_the_updates(tmp_path):
     prov = result.provenance
     assert prov["structural_clock"] == "clinical"
     assert prov["sensor_tau_over_update"] == pytest.approx(10.0 / 3600.0)
+    assert "clinical_clock_checks" in prov
+    # the stationarity is reported with its counting noise, 2 / sqrt(spikes of the halves)
+    noise = timeline["window_stationarity_noise"].values
+    assert np.all((noise > 0) & (noise < 0.5))
+
+
+def test_clock_checks_flag_a_slow_sensor_and_a_drifting_window_beyond_noise():
+    from plasticity.simulation.clinical import clock_checks
+
+    base = ["structural.enabled=true", "synapses.nmda_gating=event", "timeline.mode=clinical",
+            "timeline.end=1 day"]
+    config = small_config(*base)  # tau_Ca 10 s, updates every hour: 0.0028
+    assert clock_checks(config, [(0.02, 0.01), (0.09, 0.01)]) == []
+    # a 20 % change is a violation when the counts are precise, noise when they are few
+    assert "1 of 2 windows not stationary" in " ".join(
+        clock_checks(config, [(0.20, 0.01), (0.05, 0.01)]))
+    assert clock_checks(config, [(0.20, 0.10)]) == []
+    slow = small_config(*base, "structural.tau_ca=20 min")
+    assert "structural.tau_ca is 0.33 of structural.clinical_update_interval" in " ".join(
+        clock_checks(slow, []))
 
 
 def test_windows_share_a_sparse_candidate_pool(tmp_path):

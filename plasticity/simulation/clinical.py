@@ -51,8 +51,8 @@ from plasticity.simulation.rundata import RunData
 from plasticity.simulation.simulate import build_root
 from plasticity.simulation.timeline import Segment, segment_seed
 
-__all__ = ["IMAGING_KEYS", "ClinicalClock", "imaging_turnover", "window_calcium",
-           "window_stationarity"]
+__all__ = ["IMAGING_KEYS", "SENSOR_TAU_LIMIT", "STATIONARITY_LIMIT", "ClinicalClock",
+           "clock_checks", "imaging_turnover", "window_calcium", "window_stationarity"]
 
 logger = logging.getLogger(__name__)
 
@@ -87,8 +87,26 @@ def window_calcium(config: Config, data: RunData, pop: str) -> np.ndarray:
     return float(sp.beta_ca) * float(sp.tau_ca) * counts / span_s
 
 
-def window_stationarity(config: Config, data: RunData, pop: str) -> float:
-    """Relative change of ``pop``'s rate between the two halves of a window after warm-up."""
+#: The clock's checks of its own assumptions (issue 12, validation c), our choices: the
+#: sensor's time constant at most this share of the clinical update interval (the sensor
+#: is at its stationary mean whenever the synapses change) ...
+SENSOR_TAU_LIMIT = 0.1
+#: ... and the population rate changing by at most this much between the halves of a
+#: window after its warm-up (beyond three times the counting noise), else the warm-up is
+#: too short or the network is not stationary at the window's drug concentration.
+STATIONARITY_LIMIT = 0.1
+
+
+def window_stationarity(config: Config, data: RunData, pop: str) -> tuple[float, float]:
+    """Change of ``pop``'s rate between the two halves of a window after warm-up.
+
+    Returns
+    -------
+    tuple of float
+        The relative change ``|n2 - n1| / ((n1 + n2) / 2)`` of the spike counts
+        of the two halves, and its standard deviation for a stationary Poisson
+        count, ``2 / sqrt(n1 + n2)`` (0 and 0 without spikes).
+    """
     _, times = data.spikes[pop]
     t0 = float(config.simulation.warmup) * 1e3
     t1 = float(config.simulation.duration) * 1e3
@@ -96,8 +114,36 @@ def window_stationarity(config: Config, data: RunData, pop: str) -> float:
     first = np.count_nonzero((times >= t0) & (times < mid))
     second = np.count_nonzero((times >= mid) & (times < t1))
     if first + second == 0:
-        return 0.0
-    return float(abs(second - first) / (0.5 * (first + second)))
+        return 0.0, 0.0
+    return (float(abs(second - first) / (0.5 * (first + second))),
+            float(2.0 / np.sqrt(first + second)))
+
+
+def clock_checks(config: Config, stationarity: list[tuple[float, float]]) -> list[str]:
+    """The clock's assumptions that a run violates, one sentence each (empty: all hold).
+
+    Parameters
+    ----------
+    config : Config
+        The run's config.
+    stationarity : list of (float, float)
+        :func:`window_stationarity` of every window.
+    """
+    sp = config.structural
+    out = []
+    ratio = float(sp.tau_ca) / float(sp.clinical_update_interval)
+    if ratio > SENSOR_TAU_LIMIT:
+        out.append(f"structural.tau_ca is {ratio:.2g} of structural.clinical_update_interval "
+                   f"(at most {SENSOR_TAU_LIMIT:g}): the sensor is not at its stationary mean "
+                   "when the synapses change")
+    bad = [k for k, (change, noise) in enumerate(stationarity)
+           if change > max(STATIONARITY_LIMIT, 3.0 * noise)]
+    if bad:
+        worst = max(stationarity[k][0] for k in bad)
+        out.append(f"{len(bad)} of {len(stationarity)} windows not stationary (rate changed "
+                   f"by up to {worst:.0%} between their halves, limit "
+                   f"{STATIONARITY_LIMIT:.0%}): lengthen simulation.warmup or the windows")
+    return out
 
 
 class ClinicalClock:
@@ -227,8 +273,9 @@ class ClinicalClock:
         data.structure["clinical_time_ms"] = times_ms
         for k, field in enumerate(RECORD_FIELDS):
             data.structure[f"clinical_{field}"] = records[:, k]
-        data.structure["window_stationarity"] = np.array(
-            [window_stationarity(config, data, self.tgt)])
+        change, noise = window_stationarity(config, data, self.tgt)
+        data.structure["window_stationarity"] = np.array([change])
+        data.structure["window_stationarity_noise"] = np.array([noise])
         data.structure["window_ca_mean"] = np.array([float(np.mean(ca_post))])
         data.final_state = state
         logger.debug("window %d at %.2f h: %d clinical updates, %d synapses after",

@@ -296,8 +296,9 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
     ]
     if clinical:  # the clock's checks of each window, in /series/timeline
         for summary, data in zip(summaries, ordered, strict=True):
-            for key in ("window_stationarity", "window_ca_mean", "imaging_gain_per_day",
-                        "imaging_loss_per_day", "imaging_new_survival_4d"):
+            for key in ("window_stationarity", "window_stationarity_noise", "window_ca_mean",
+                        "imaging_gain_per_day", "imaging_loss_per_day",
+                        "imaging_new_survival_4d"):
                 if key in data.structure:
                     summary[key] = (float(data.structure[key][0]), "1")
     wall = time.perf_counter() - t0
@@ -323,9 +324,16 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
             "change at every clinical_update_interval")
         provenance["sensor_tau_over_update"] = float(sp.tau_ca) / float(
             sp.clinical_update_interval)
-        stationarity = [float(d.structure["window_stationarity"][0]) for d in ordered
-                        if "window_stationarity" in d.structure]
-        provenance["window_stationarity_max"] = max(stationarity, default=0.0)
+        stationarity = [(float(d.structure["window_stationarity"][0]),
+                         float(d.structure["window_stationarity_noise"][0]))
+                        for d in ordered if "window_stationarity" in d.structure]
+        provenance["window_stationarity_max"] = max((c for c, _ in stationarity), default=0.0)
+        from plasticity.simulation.clinical import clock_checks
+
+        failed = clock_checks(config, stationarity)
+        for text in failed:
+            logger.warning("%s: clinical clock check: %s", config.name, text)
+        provenance["clinical_clock_checks"] = "; ".join(failed) if failed else "pass"
     elif carry:
         provenance["structural_growth_scale"] = float(segs[0].compression)
         provenance["structural_growth_scale_note"] = (
