@@ -142,6 +142,11 @@ class SettledNetwork:
     settle_s: float
 
 
+def _whole_windows(config: Config, settle_s: float) -> int:
+    """Windows of ``simulation.duration`` that cover ``settle_s`` (at least one)."""
+    return max(1, math.ceil(settle_s / float(config.simulation.duration) - 1e-9))
+
+
 def settle(config: Config, settle_s: float) -> SettledNetwork:
     """Run the network of ``config`` for ``settle_s`` with the synapses frozen.
 
@@ -163,7 +168,7 @@ def settle(config: Config, settle_s: float) -> SettledNetwork:
     -------
     SettledNetwork
     """
-    n = max(1, math.ceil(settle_s / float(config.simulation.duration) - 1e-9))
+    n = _whole_windows(config, settle_s)
     datas = simulate_many([config] * n, growth_scales=[0.0] * n, carry_structure=True,
                           noise_seeds=[segment_seed(config.seed + 104729, k) for k in range(n)])
     t0_ms = float(config.simulation.warmup) * 1e3
@@ -284,10 +289,12 @@ def compare_with_real_time(
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     paths = {"real_time": workdir / "real_time.h5", "clock": workdir / "clock.h5"}
-    if settled is None:
-        settled = settle(config, 3.0 * float(config.structural.tau_ca))
     if not paths["real_time"].exists():
+        if settled is None:
+            settled = settle(config, 3.0 * float(config.structural.tau_ca))
         run(twin, paths["real_time"], progress=progress, initial_state=settled.state)
+    settle_s = settled.settle_s if settled is not None else _whole_windows(
+        config, 3.0 * float(config.structural.tau_ca)) * float(config.simulation.duration)
     if not paths["clock"].exists():
         run(config, paths["clock"], progress=progress)
     pathway = config.structural.pathways[0]
@@ -306,4 +313,4 @@ def compare_with_real_time(
     return ClockComparison(
         pathway=pathway, time_s=t_ck, clock=clock,
         real_time={k: v[index] for k, v in real_time.items()}, n_syn_start=n_start,
-        settle_s=settled.settle_s, paths=paths)
+        settle_s=settle_s, paths=paths)
