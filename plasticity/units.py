@@ -67,6 +67,7 @@ DIMENSIONS: dict[str, tuple[Any, str]] = {
     "conductance": (brian2.siemens.dim, "0.5 nS"),
     "capacitance": (brian2.farad.dim, "200 pF"),
     "current": (brian2.amp.dim, "100 pA"),
+    "charge": (brian2.coulomb.dim, "2 pC"),
     "frequency": (brian2.hertz.dim, "2 kHz"),
     "concentration": (brian2.molar.dim, "1 uM"),
     "rate_per_concentration": ((brian2.hertz / brian2.molar).dim, "0.144 /uM/ms"),

@@ -228,3 +228,78 @@ def test_imaging_turnover_counts_pairs_as_daily_images_do():
     assert out["imaging_loss_per_day"] == pytest.approx(1 / 4)   # pair 3
     assert out["imaging_new_survival_4d"] == pytest.approx(3 / 3)  # 0, 1, 4 still present
     assert math.isnan(imaging_turnover(today, None, {})["imaging_gain_per_day"])
+
+
+def test_removed_elements_settle_where_constitutive_formation_balances_elimination(lib):
+    """elimination 'removes' with formation F per neuron and day on both sides: new synapses
+    form at Phi = F n, leave the new state at k_x (a share a eliminated), stable ones go at
+    k_s, so N* = Phi (1/k_x + (1 - a)/k_s) (closed form, two-state process)."""
+    n, f, k_x, a, k_s = 20, 1.0, 1.0, 0.4, 0.1  # per day
+    pool = _pool(n, n, recurrent=True)
+    day = 86400.0
+    rec = run_updates(lib, pool, np.full(n, f / day), np.full(n, f / day), n_updates=24 * 120,
+                      dt_s=3600.0, new_exit_rate=k_x / day, new_eliminated_fraction=a,
+                      stable_elimination_rate=k_s / day, seed=3, remove_elements=True)
+    n_star = n * f * (1 / k_x + (1 - a) / k_s)  # 140
+    late = rec[24 * 60:, 0]
+    assert late.mean() == pytest.approx(n_star, rel=0.05)
+    # each neuron's elements track its synapses (no vacancies pile up)
+    assert np.all(pool.z_post - np.bincount(pool.post, weights=pool.nsyn, minlength=n) < 1.5)
+    # 'frees' keeps the count with the elements: it only grows with F
+    kept = _pool(n, n, recurrent=True)
+    rec = run_updates(lib, kept, np.full(n, f / day), np.full(n, f / day), n_updates=24 * 120,
+                      dt_s=3600.0, new_exit_rate=k_x / day, new_eliminated_fraction=a,
+                      stable_elimination_rate=k_s / day, seed=3, remove_elements=False)
+    assert rec[-1, 0] > 2 * n_star
+
+
+def test_new_synapse_elimination_share_is_per_target(lib):
+    """Targets whose new synapses are all eliminated hold only new ones (Phi/k_x); targets
+    that keep them all accumulate stable ones: Phi (1/k_x + 1/k_s)."""
+    n, f, k_x, k_s = 20, 1.0, 1.0, 0.2
+    pool = _pool(n, n)
+    day = 86400.0
+    frac = np.where(np.arange(n) < n // 2, 1.0, 0.0)
+    rec = run_updates(lib, pool, np.full(n, f / day), np.full(n, f / day), n_updates=24 * 80,
+                      dt_s=3600.0, new_exit_rate=k_x / day, new_eliminated_fraction=frac,
+                      stable_elimination_rate=k_s / day, seed=5, remove_elements=True)
+    assert rec.shape[0] == 24 * 80
+    per_target = np.bincount(pool.post, weights=pool.nsyn, minlength=n)
+    # half the pairing goes to each half of the targets: Phi per half = F n / 2 ... per
+    # target F, so each target holds F/k_x (all eliminated) or F (1/k_x + 1/k_s)
+    assert per_target[: n // 2].mean() == pytest.approx(f / k_x, rel=0.35)
+    assert per_target[n // 2:].mean() == pytest.approx(f * (1 / k_x + 1 / k_s), rel=0.15)
+
+
+def test_signalling_on_the_clock_raises_proteins_after_a_dose_and_rapamycin_stops_it(tmp_path):
+    """Both growth-factor routes on the small network over a 0.5 mg/kg infusion: the
+    synaptic-protein signal rises after the dose and is recorded per update; with
+    rapamycin it stays at rest; with formation and stabilisation gains the drug adds
+    synapses against the same run under rapamycin."""
+    base = [
+        "structural.enabled=true", "synapses.nmda_gating=event", "timeline.mode=clinical",
+        "timeline.start=-1 h", "timeline.end=12 h", "timeline.window_every=1 h",
+        "structural.update_interval=100 ms", "structural.clinical_update_interval=15 min",
+        "simulation.duration=600 ms", "simulation.warmup=200 ms",
+        "structural.elements.exc.axon={curve: linear, growth_rate: 0 /day, eps: 0.05}",
+        "structural.elements.exc.den_exc={curve: linear, growth_rate: 0 /day, eps: 0.05}",
+        "pharmacology.protocol={infusions: [{start: 0 min, dose: 2 mg/kg, duration: 40 min}]}",
+        "signalling.enabled=true", "signalling.formation_gain=5000 /day",
+        "seed=2",
+    ]
+    intact = plasticity.open_result(plasticity.run(small_config(*base), tmp_path / "a.h5"))
+    rapa = plasticity.open_result(plasticity.run(
+        small_config(*base, "signalling.knockouts.rapamycin=true"), tmp_path / "r.h5"))
+    clinical = intact.series("clinical")
+    t_h = clinical["clinical_time_h"].values
+    protein = clinical["signal_protein"].values
+    assert np.all(protein[t_h <= 0] == 0)
+    assert protein[t_h > 2].min() > 0
+    assert clinical["signal_bdnf"].values.max() > 0
+    assert not rapa.series("clinical")["signal_protein"].values.any()
+    n_intact = clinical["n_syn_exc_to_exc"].values[-1]
+    n_rapa = rapa.series("clinical")["n_syn_exc_to_exc"].values[-1]
+    assert n_intact > n_rapa
+    timeline = intact.series("timeline")
+    assert timeline["window_ket_block_exc"].values.max() > 0.05
+    assert timeline["window_ampa_current_exc"].values.min() > 0

@@ -102,6 +102,7 @@ def test_dump_config_writes_every_section():
         "pharmacology",
         "timeline",
         "structural",
+        "signalling",
         "stimulation",
         "sweep",
     }

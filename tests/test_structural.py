@@ -57,7 +57,7 @@ def sp_run(tmp_path_factory):
         directory = tmp_path_factory.mktemp("sp")
         b2.device.build(directory=str(directory), compile=True, run=True,
                         with_output=False, run_args=built.inputs)
-        data = _collect(built, {}, None, np.zeros(1), directory / "results")
+        data = _collect(config, built, {}, None, np.zeros(1), directory / "results")
         z_before = {"axon": np.array(before.z_axon).T, "den": np.array(before.z_den_exc).T,
                     "axon_after": np.array(after.z_axon).T,
                     "den_after": np.array(after.z_den_exc).T}

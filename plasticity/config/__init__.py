@@ -43,8 +43,15 @@ from plasticity.config.pharmacology import (
     ReceptorOverride,
     RepeatConfig,
 )
+from plasticity.config.signalling import FilterConfig, KnockoutConfig, SignallingConfig
 from plasticity.config.simulation import RecordConfig, SimulationConfig
-from plasticity.config.structural import ELEMENTS, ElementConfig, StructuralConfig
+from plasticity.config.structural import (
+    ELEMENTS,
+    ElementConfig,
+    SensorConfig,
+    StructuralConfig,
+    TurnoverConfig,
+)
 from plasticity.config.synapses import (
     EXCITATORY_PATHWAYS,
     INHIBITORY_PATHWAYS,
@@ -81,11 +88,16 @@ __all__ = [
     "ReceptorOverride",
     "RecordConfig",
     "RepeatConfig",
+    "FilterConfig",
+    "KnockoutConfig",
+    "SensorConfig",
+    "SignallingConfig",
     "SimulationConfig",
     "StimulusConfig",
     "StructuralConfig",
     "SynapseConfig",
     "TimelineConfig",
+    "TurnoverConfig",
     "apply_overrides",
     "dump_config",
     "format_clinical_time",

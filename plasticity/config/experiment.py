@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from plasticity.config.network import NetworkConfig, StimulusConfig
 from plasticity.config.pharmacology import PharmacologyConfig
+from plasticity.config.signalling import SignallingConfig
 from plasticity.config.simulation import RecordConfig, SimulationConfig
 from plasticity.config.structural import StructuralConfig
 from plasticity.config.synapses import SynapseConfig
@@ -35,6 +36,7 @@ class Config(Section):
     pharmacology: PharmacologyConfig = PharmacologyConfig()
     timeline: TimelineConfig = TimelineConfig()
     structural: StructuralConfig = StructuralConfig()
+    signalling: SignallingConfig = SignallingConfig()
     stimulation: list[StimulusConfig] = Field(
         default_factory=list, max_length=16,
         description="Extra external drive to groups of cells in time windows.",
@@ -174,12 +176,19 @@ class Config(Section):
                         f"timeline.windows[{k}] is not on the grid of "
                         f"structural.clinical_update_interval "
                         f"({format_quantity(sp.clinical_update_interval)}) from timeline.start")
-        elif sp.turnover.new_exit_rate > 0 or sp.turnover.stable_elimination_rate > 0:
+        elif (sp.turnover.new_exit_rate > 0 or sp.turnover.stable_elimination_rate > 0
+              or sp.turnover.constitutive_formation > 0):
             raise ValueError(
                 "structural.turnover works with timeline.mode 'clinical' only (set the rates "
                 "to 0 or use the clinical clock)"
             )
         conductance = self.network.cell_model == "conductance"
+        if sp.sensor.input != "spikes":
+            for pop, _ in sp.element_pathways():
+                if not conductance or self.network.size("exc") == 0:
+                    raise ValueError(
+                        f"structural.sensor.input '{sp.sensor.input}' needs NMDA receptors "
+                        f"on {pop} cells (network.cell_model 'conductance')")
         if conductance and any(p.startswith("exc_") for p in sp.pathways):
             if self.synapses.nmda_gating != "event":
                 raise ValueError(
@@ -187,6 +196,30 @@ class Config(Section):
                     "'event' (per-spike NMDA gating; 'exact' gating sums over every candidate "
                     "synapse at every step)"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _check_signalling(self) -> Config:
+        if not self.signalling.enabled:
+            return self
+        sp = self.structural
+        if not sp.enabled or self.timeline.mode != "clinical":
+            raise ValueError("signalling.enabled acts on the clinical clock: set "
+                             "structural.enabled and timeline.mode 'clinical'")
+        if sp.pathways != ["exc_to_exc"]:
+            raise ValueError(f"signalling.enabled: growth factors act on the E->E pathway "
+                             f"(structural.pathways is {sp.pathways}, expected [exc_to_exc])")
+        if self.network.cell_model != "conductance":
+            raise ValueError("signalling.enabled reads AMPA currents and NMDA block: "
+                             "network.cell_model must be 'conductance'")
+        protocol = self.pharmacology.protocol
+        if protocol is not None:
+            first = min(d[0] for d in protocol.schedule())
+            if not float(self.timeline.start) < first:
+                raise ValueError(
+                    f"signalling.enabled: timeline.start ({format_quantity(self.timeline.start)})"
+                    " must come before the first infusion: the pre-dose windows give the "
+                    "baseline of the AMPA current")
         return self
 
     @model_validator(mode="after")

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from plasticity.config.types import (
+    ChargePos,
     Rate,
     Section,
     Time,
@@ -17,7 +18,7 @@ from plasticity.config.types import (
 )
 from plasticity.units import format_quantity
 
-__all__ = ["ELEMENTS", "ElementConfig", "StructuralConfig", "TurnoverConfig"]
+__all__ = ["ELEMENTS", "ElementConfig", "SensorConfig", "StructuralConfig", "TurnoverConfig"]
 
 ELEMENTS = ("axon", "den_exc", "den_inh")
 
@@ -71,6 +72,57 @@ class TurnoverConfig(Section):
     new_eliminated_fraction: float = Field(0.0, ge=0.0, le=1.0)
     stable_elimination_rate: Rate = Field("0 /day", description="Elimination rate of stable "
                                           "synapses.")
+    elimination: Literal["frees", "removes"] = Field(
+        "frees", description="'frees': an eliminated synapse leaves both elements vacant, to be "
+        "paired again (the count stays with the homeostatic rule); 'removes': the spine and "
+        "its bouton go with it, and constitutive_formation grows new ones.")
+    constitutive_formation: Rate = Field(
+        "0 /day", description="Elements grown per neuron and unit time on both sides of the "
+        "pathway, independently of activity (the growth-factor tone that balances "
+        "elimination; lowered by chronic stress).")
+
+
+class SensorConfig(Section):
+    """What the calcium sensor of the growth rule measures.
+
+    - ``spikes`` (NEST, Butz & van Ooyen 2013): ``beta_ca`` per somatic spike,
+      standing for the calcium that back-propagating spikes let in through
+      voltage-gated channels.
+    - ``nmda``: the Ca2+ current through unblocked NMDA receptors of the
+      compartment that receives the NMDA synapses, a share
+      ``nmda_ca_fraction`` of the NMDA current (10.7 % in CA1 pyramidal
+      dendrites, Garaschuk et al. 1996, J Physiol 491:757; about 11 % for
+      GluN1/GluN2A, Burnashev et al. 1995, J Physiol 485:403). A charge of
+      ``nmda_charge_per_spike`` counts as one spike's ``beta_ca``.
+    - ``mix``: the weighted sum, ``nmda_share`` of the drug-free sensor from
+      NMDA receptors and the rest from spikes. NMDA receptors carry up to
+      about 30 % of the Ca2+ that enters with an EPSP and a spike, voltage-
+      gated channels the rest (Bollmann et al. 1998, J Neurosci 18:10409,
+      calyx of Held; our stand-in for cortical spines). Subthreshold spine
+      Ca2+ is mostly NMDA entry (Kovalchuk et al. 2000, J Neurosci 20:1791).
+
+    Calcium stores, L-type channels and the spine's own buffering are not
+    modelled. ``nmda_charge_per_spike`` is our normalisation: the drug-free
+    Ca2+ charge through the NMDA receptors of a pyramidal cell of the
+    default network per somatic spike, measured by
+    :func:`plasticity.studies.sensor.calibrate_nmda_sensor` (so that every
+    input gives the same drug-free mean and one set point ``eps`` serves
+    all three).
+    """
+
+    input: Literal["spikes", "nmda", "mix"] = "spikes"
+    nmda_share: float = Field(0.3, ge=0.0, le=1.0, description="'mix': share of the "
+                              "drug-free sensor from NMDA-receptor calcium.")
+    nmda_ca_fraction: float = Field(0.107, gt=0.0, le=1.0, description="Share of the NMDA "
+                                    "current carried by Ca2+ (Garaschuk et al. 1996).")
+    nmda_charge_per_spike: ChargePos = Field(
+        "0.294 pC", description="NMDA Ca2+ charge that counts as one spike's beta_ca "
+        "(calibrated on the drug-free default network).")
+
+    def weights(self) -> tuple[float, float]:
+        """Weights ``(spikes, nmda)`` of the two inputs."""
+        return {"spikes": (1.0, 0.0), "nmda": (0.0, 1.0),
+                "mix": (1.0 - self.nmda_share, self.nmda_share)}[self.input]
 
 
 class StructuralConfig(Section):
@@ -101,6 +153,8 @@ class StructuralConfig(Section):
     )
     tau_ca: Time = "10 s"
     beta_ca: float = Field(0.001, gt=0.0, le=1e3)
+    sensor: SensorConfig = Field(default_factory=SensorConfig,
+                                 description="What the calcium sensor measures.")
     elements: dict[Literal["exc", "pv", "sst"], dict[Literal["axon", "den_exc", "den_inh"],
                                                      ElementConfig]] = Field(
         default_factory=lambda: {"exc": {"axon": ElementConfig(), "den_exc": ElementConfig()}}

@@ -19,8 +19,8 @@ from plasticity.units import UnitParseError, format_quantity, parse_quantity
 
 __all__ = [
     "Capacitance", "ClinicalTime", "ClinicalTimeNonNeg", "ClinicalTimePos", "Concentration",
-    "ConcentrationPos", "Conductance", "ConductancePos", "Current", "Dose",
-    "InverseVoltagePos", "Mass",
+    "ChargePos", "ConcentrationPos", "Conductance", "ConductancePos", "Current", "CurrentPos",
+    "Dose", "InverseVoltagePos", "Mass",
     "Probability", "Rate", "RateNonNegAny", "RatePerConcentration", "RatePos", "Section",
     "Time", "TimeNonNeg", "Voltage", "VoltageNonNeg", "VolumePerMass", "deep_merge",
     "format_clinical_time",
@@ -97,6 +97,8 @@ Concentration = _quantity_type("concentration", nonnegative=True)
 ConcentrationPos = _quantity_type("concentration", positive=True)
 RatePerConcentration = _quantity_type("rate_per_concentration", positive=True)
 Current = _quantity_type("current")
+ChargePos = _quantity_type("charge", positive=True)
+CurrentPos = _quantity_type("current", positive=True)
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 ClinicalTime = _quantity_type("time", formatter=format_clinical_time)
 ClinicalTimePos = _quantity_type("time", positive=True, formatter=format_clinical_time)

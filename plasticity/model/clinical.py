@@ -51,8 +51,8 @@ def load_library(build: Path) -> ctypes.CDLL:
     fn.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, _I32, _I32, _I32, _I32,
                    _F64, _F64, _F64, _F64, ctypes.c_int, ctypes.c_int, ctypes.c_int,
                    ctypes.c_int, ctypes.c_int, ctypes.c_double, ctypes.c_double,
-                   ctypes.c_int, ctypes.c_double, ctypes.c_double, ctypes.c_double,
-                   ctypes.c_double, ctypes.c_uint64, _F64]
+                   ctypes.c_int, ctypes.c_double, ctypes.c_double, _F64,
+                   ctypes.c_double, ctypes.c_int, ctypes.c_uint64, _F64]
     return lib
 
 
@@ -82,8 +82,8 @@ class ClinicalPool:
 
 def run_updates(lib: ctypes.CDLL, pool: ClinicalPool, dz_pre: np.ndarray, dz_post: np.ndarray,
                 *, n_updates: int, dt_s: float, new_exit_rate: float,
-                new_eliminated_fraction: float, stable_elimination_rate: float,
-                seed: int) -> np.ndarray:
+                new_eliminated_fraction: float | np.ndarray, stable_elimination_rate: float,
+                seed: int, remove_elements: bool = False) -> np.ndarray:
     """Run ``n_updates`` clinical updates of ``dt_s`` seconds on ``pool`` (in place).
 
     Parameters
@@ -100,10 +100,14 @@ def run_updates(lib: ctypes.CDLL, pool: ClinicalPool, dz_pre: np.ndarray, dz_pos
         Clinical seconds per update.
     new_exit_rate, stable_elimination_rate : float
         Turnover rates per clinical second (0 switches turnover off).
-    new_eliminated_fraction : float
-        Share of new synapses leaving the new state that are eliminated.
+    new_eliminated_fraction : float or numpy.ndarray
+        Share of new synapses leaving the new state that are eliminated, one
+        value or one per target neuron.
     seed : int
         Seed of the updates' random numbers.
+    remove_elements : bool
+        Turnover's eliminations remove the synapse's elements on both sides
+        (else they are left vacant, to be paired again).
 
     Returns
     -------
@@ -118,6 +122,8 @@ def run_updates(lib: ctypes.CDLL, pool: ClinicalPool, dz_pre: np.ndarray, dz_pos
     out = np.zeros((max(n_updates, 0), len(RECORD_FIELDS)), dtype=np.float64)
     if n_updates <= 0:
         return out
+    frac = np.ascontiguousarray(np.broadcast_to(
+        np.asarray(new_eliminated_fraction, dtype=np.float64), (len(pool.z_post),)))
     rc = lib.clinical_updates(
         len(pool.z_pre), len(pool.z_post), len(pool.nsyn), i32[0], i32[1], pool.nsyn,
         pool.nnew, pool.z_pre, pool.z_post,
@@ -126,8 +132,9 @@ def run_updates(lib: ctypes.CDLL, pool: ClinicalPool, dz_pre: np.ndarray, dz_pos
         int(pool.recurrent), int(pool.autapses), int(pool.multapses),
         int(pool.continuous_pre), int(pool.continuous_post),
         float(pool.tau_vacant_pre), float(pool.tau_vacant_post),
-        int(n_updates), float(dt_s), float(new_exit_rate), float(new_eliminated_fraction),
-        float(stable_elimination_rate), int(seed) & 0xFFFFFFFFFFFFFFFF, out)
+        int(n_updates), float(dt_s), float(new_exit_rate), frac,
+        float(stable_elimination_rate), int(bool(remove_elements)),
+        int(seed) & 0xFFFFFFFFFFFFFFFF, out)
     if rc != 0:
         raise RuntimeError(f"clinical_updates returned {rc}")
     return out

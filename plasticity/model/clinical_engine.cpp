@@ -3,11 +3,13 @@
 // (plasticity.simulation.clinical). Each update does, for one plastic
 // pathway (one synapse type of the engine in sp_engine.cpp):
 //   1. intrinsic turnover: every new (immature) synapse leaves its state at
-//      rate k_leave_new, to elimination (fraction frac_new_elim) or to the
-//      stable state; every stable synapse is eliminated at rate k_stable.
-//      Elimination frees the element on both sides, as a deletion does;
-//   2. growth: z += dt * dz/dt of each neuron's element, dz/dt taken at the
-//      calcium the last window measured (clipped at 0);
+//      rate k_leave_new, to elimination (share frac_new_elim[j] of its target
+//      j) or to the stable state; every stable synapse is eliminated at rate
+//      k_stable. Elimination frees the element on both sides, as a deletion
+//      does, or (remove_elements) removes both elements with the synapse;
+//   2. growth: z += dt * dz/dt of each neuron's element, dz/dt given by the
+//      caller (the calcium of the last window, constitutive formation,
+//      growth factors), z clipped at 0;
 //   3. NEST's update on those elements (update_type: deletion of excess,
 //      random pairing of vacancies); the synapses it forms are new;
 //   4. vacant elements decay by tau_vacant (NEST's end of an update).
@@ -31,8 +33,8 @@ extern "C" int clinical_updates(
     const double* dz_pre, const double* dz_post,
     int recurrent, int autapses, int multapses, int continuous_pre, int continuous_post,
     double tau_vacant_pre, double tau_vacant_post,
-    int n_updates, double dt_s, double k_leave_new, double frac_new_elim, double k_stable,
-    uint64_t seed, double* out) {
+    int n_updates, double dt_s, double k_leave_new, const double* frac_new_elim,
+    double k_stable, int remove_elements, uint64_t seed, double* out) {
     using namespace plasticity_sp;
     std::vector<int32_t> vpre(pre, pre + m), vpost(post, post + m), vn(nsyn, nsyn + m);
     std::vector<double> conn_pre(n_pre, 0.0), conn_post(n_post, 0.0);
@@ -64,7 +66,7 @@ extern "C" int clinical_updates(
             if (total <= 0) continue;
             const int32_t fresh = std::min(nnew[k], total);
             const int leave = binomial(fresh, p_leave, gen);
-            const int gone_new = binomial(leave, frac_new_elim, gen);
+            const int gone_new = binomial(leave, frac_new_elim[vpost[k]], gen);
             const int gone_stable = binomial(total - fresh, p_stable, gen);
             nnew[k] = fresh - leave;
             matured += leave - gone_new;
@@ -72,6 +74,10 @@ extern "C" int clinical_updates(
                 vn[k] -= 1;
                 release(&a, vpre[k]);
                 release(&b, vpost[k]);
+                if (remove_elements) {
+                    z_pre[vpre[k]] = std::max(conn_pre[vpre[k]], z_pre[vpre[k]] - 1.0);
+                    z_post[vpost[k]] = std::max(conn_post[vpost[k]], z_post[vpost[k]] - 1.0);
+                }
             }
             eliminated += gone_new + gone_stable;
         }

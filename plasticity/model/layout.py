@@ -81,7 +81,7 @@ def _structural_key(config: Config) -> dict[str, Any] | None:
     if not sp.enabled:
         return None
     data = sp.model_dump(mode="json")
-    for key in ("tau_ca", "beta_ca"):
+    for key in ("tau_ca", "beta_ca", "sensor"):
         data.pop(key)
     data["elements"] = {
         pop: {el: {k: v[k] for k in ("curve", "continuous", "tau_vacant")}

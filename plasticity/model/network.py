@@ -107,10 +107,12 @@ def _add_structural(config: Config, specs: dict[str, PopulationSpec]) -> None:
     """Calcium sensor and synaptic elements, and stimulus windows, where needed."""
     for pop, spec in specs.items():
         if pop in population_elements(config):
-            lines, names, step = element_equations(config, pop)
+            comp = spec.nmda_compartment
+            nmda = None if comp is None else (comp.sfx, comp.v)
+            lines, names, step = element_equations(config, pop, nmda)
             spec.extra_equations = lines
             spec.extra_params = {name: param_units(name) for name in names}
-            spec.extra_reset = ["Ca += beta_ca"]
+            spec.extra_reset = ["Ca += w_ca_spike*beta_ca"]
             spec.extra_step = step
         spec.stimuli = sum(stim.population == pop for stim in config.stimulation)
         if spec.stimuli:

@@ -45,6 +45,7 @@ from plasticity.model.growth import gaussian_params, growth_expression
 
 __all__ = [
     "ENGINE_SOURCE",
+    "WINDOW_READOUTS",
     "Channel",
     "Engine",
     "build_engine",
@@ -74,15 +75,29 @@ def population_elements(config: Config) -> dict[str, list[str]]:
     }
 
 
-def element_equations(config: Config, pop: str) -> tuple[list[str], set[str], list[str]]:
+def element_equations(config: Config, pop: str, nmda: tuple[str, str] | None = None,
+                      ) -> tuple[list[str], set[str], list[str]]:
     """Equations, parameter names and step code of ``pop``'s sensor and elements.
+
+    Parameters
+    ----------
+    config : Config
+        The config.
+    pop : str
+        The population.
+    nmda : (str, str), optional
+        Suffix and voltage variable of the compartment that receives the
+        population's NMDA synapses (``("d", "v_d")`` for the pyramidal
+        dendrite); without it the sensor counts spikes only.
 
     Returns
     -------
     lines : list of str
-        Calcium sensor, one growth equation and one connected count per element.
+        Calcium sensor, one growth equation and one connected count per
+        element; with ``nmda`` also the sensor's NMDA-calcium input and the
+        window readouts (:data:`WINDOW_READOUTS`).
     params : set of str
-        Shared parameters (run-time inputs), with units in :data:`PARAM_UNITS`.
+        Shared parameters (run-time inputs), with units in :func:`param_units`.
     step : list of str
         Statements run every ``growth_dt`` after the state update: forward
         Euler of the growth curve with the decayed calcium (as NEST
@@ -90,8 +105,23 @@ def element_equations(config: Config, pop: str) -> tuple[list[str], set[str], li
         elements never below 0.
     """
     sp = config.structural
-    lines = ["dCa/dt = -Ca/tau_ca : 1"]
-    params = {"tau_ca", "beta_ca"}
+    params = {"tau_ca", "beta_ca", "w_ca_spike"}
+    if nmda is None:
+        lines = ["dCa/dt = -Ca/tau_ca : 1"]
+    else:
+        s, v = nmda
+        # the sensor (SensorConfig): w_ca_spike*beta_ca per spike (reset code) plus
+        # w_ca_nmda*beta_ca per nmda_charge_per_spike of Ca2+ through NMDA receptors
+        lines = [
+            "dCa/dt = -Ca/tau_ca + w_ca_nmda*beta_ca*I_ca_nmda/q_ca_spike : 1",
+            f"I_ca_nmda = pf_nmda * clip(-I_nmda_{s}, 0*amp, inf*amp) : amp",
+            # window readouts, integrated from t_sense (the end of the warm-up) on
+            "sensing = int(t >= t_sense) : 1",
+            "dq_ca_nmda/dt = sensing * I_ca_nmda : coulomb",
+            f"dq_ampa/dt = sensing * clip(-g_ampa_{s}*({v} - E_exc), 0*amp, inf*amp) : coulomb",
+            f"dt_ket_block/dt = sensing * bket_{s} : second",
+        ]
+        params |= {"w_ca_nmda", "pf_nmda", "q_ca_spike", "t_sense"}
     step = []
     for el in population_elements(config).get(pop, []):
         cfg = sp.elements[pop][el]
@@ -108,10 +138,22 @@ def element_equations(config: Config, pop: str) -> tuple[list[str], set[str], li
     return lines, params, step
 
 
+#: Per-cell window readouts (neuron variable -> key in RunData.cell_means, SI unit,
+#: meaning): means over the run after the warm-up, on populations whose sensor sees
+#: NMDA receptors.
+WINDOW_READOUTS = {
+    "q_ca_nmda": ("ca_nmda_current", "A", "Ca2+ current through NMDA receptors"),
+    "q_ampa": ("ampa_current", "A", "inward AMPA current on the NMDA compartment"),
+    "t_ket_block": ("ket_block", "1", "fraction of NMDA receptors blocked by ketamine"),
+}
+
+
 def param_units(name: str) -> str:
     """Brian2 unit of a structural parameter."""
-    if name == "tau_ca":
+    if name in ("tau_ca", "t_sense"):
         return "second"
+    if name == "q_ca_spike":
+        return "coulomb"
     if name.startswith("nu_"):
         return "hertz"
     return "1"
@@ -126,7 +168,12 @@ def element_values(config: Config, pop: str, growth_scale: float = 1.0) -> dict[
     scaled: it measures the network's own activity, in network time.
     """
     sp = config.structural
-    values: dict[str, Any] = {"tau_ca": sp.tau_ca, "beta_ca": sp.beta_ca}
+    w_spike, w_nmda = sp.sensor.weights()
+    values: dict[str, Any] = {
+        "tau_ca": sp.tau_ca, "beta_ca": sp.beta_ca, "w_ca_spike": w_spike, "w_ca_nmda": w_nmda,
+        "pf_nmda": sp.sensor.nmda_ca_fraction, "q_ca_spike": sp.sensor.nmda_charge_per_spike,
+        "t_sense": config.simulation.warmup,
+    }
     for el in population_elements(config).get(pop, []):
         cfg = sp.elements[pop][el]
         values[f"nu_{el}"] = cfg.growth_rate * growth_scale

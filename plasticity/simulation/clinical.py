@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from plasticity.config import Config, split_pathway
+from plasticity.model import signalling
 from plasticity.model.clinical import (
     CLINICAL_SOURCES,
     LIBRARY_NAME,
@@ -74,9 +75,12 @@ def _library(config: Config):
 
 
 def window_calcium(config: Config, data: RunData, pop: str) -> np.ndarray:
-    """Stationary calcium of every cell of ``pop`` in a window: beta_Ca tau_Ca rate.
+    """Stationary calcium of every cell of ``pop`` in a window.
 
-    The rate counts the window's spikes after ``simulation.warmup``.
+    The sensor's mean once it has settled (``structural.sensor``): ``beta_Ca
+    tau_Ca`` times the weighted sum of the cell's rate (its spikes after
+    ``simulation.warmup``) and its mean NMDA Ca2+ current over
+    ``nmda_charge_per_spike`` (same span).
     """
     ids, times = data.spikes[pop]
     t0 = float(config.simulation.warmup) * 1e3
@@ -84,7 +88,12 @@ def window_calcium(config: Config, data: RunData, pop: str) -> np.ndarray:
     counts = np.bincount(np.asarray(ids)[np.asarray(times) >= t0],
                          minlength=data.sizes[pop]).astype(float)
     sp = config.structural
-    return float(sp.beta_ca) * float(sp.tau_ca) * counts / span_s
+    w_spike, w_nmda = sp.sensor.weights()
+    drive = w_spike * counts / span_s
+    if w_nmda > 0:
+        current = data.cell_means[pop]["ca_nmda_current"]
+        drive = drive + w_nmda * current / float(sp.sensor.nmda_charge_per_spike)
+    return float(sp.beta_ca) * float(sp.tau_ca) * drive
 
 
 #: The clock's checks of its own assumptions (issue 12, validation c), our choices: the
@@ -185,6 +194,34 @@ class ClinicalClock:
                              for key, value in initial_state.items()
                              if key.startswith("relative_rate/")}
         self.last_s: float | None = None
+        # growth-factor signalling of the target cells (plasticity.model.signalling)
+        self.signal: dict[str, np.ndarray] | None = None
+        # the pre-dose baseline of the population's AMPA current: [mean (A), windows]
+        self.ampa_baseline = np.zeros(2)
+        protocol = config.pharmacology.protocol
+        self.first_dose_s = (min(d[0] for d in protocol.schedule()) if protocol is not None
+                             else float("inf"))
+        if config.signalling.enabled and initial_state is not None:
+            carried = {name: initial_state.get(f"signal/{name}/{self.tgt}")
+                       for name in signalling.CARRIED}
+            if all(v is not None for v in carried.values()):
+                self.signal = {k: np.asarray(v, dtype=float) for k, v in carried.items()}
+            baseline = initial_state.get(f"signal_baseline/{self.tgt}")
+            if baseline is not None:
+                self.ampa_baseline = np.asarray(baseline, dtype=float).copy()
+
+    def _initial_new(self, nsyn: np.ndarray) -> np.ndarray:
+        """New (not yet stable) synapses at the start: none, or with ``elimination:
+        removes`` the steady-state share of the two-state process, ``(1/k_x) / (1/k_x
+        + (1 - a)/k_s)``, drawn per synapse from the config's seed (else the count
+        would first overshoot as the new pool fills, then sink over 1/k_s)."""
+        turnover = self.config.structural.turnover
+        k_x, k_s = float(turnover.new_exit_rate), float(turnover.stable_elimination_rate)
+        if turnover.elimination != "removes" or k_x <= 0 or k_s <= 0:
+            return np.zeros(len(nsyn), dtype=np.int32)
+        share = (1.0 / k_x) / (1.0 / k_x + (1.0 - turnover.new_eliminated_fraction) / k_s)
+        rng = np.random.default_rng(segment_seed(self.config.seed + 104729, 0))
+        return rng.binomial(np.asarray(nsyn, dtype=np.int64), share).astype(np.int32)
 
     def _dz(self, pop: str, element: str, ca: np.ndarray) -> np.ndarray:
         cfg = self.config.structural.elements[pop][element]
@@ -231,6 +268,43 @@ class ClinicalClock:
         for key, value in values.items():
             data.structure[key] = np.array([value])
 
+    def _signalled_updates(self, window_s: float, data: RunData, pool: ClinicalPool,
+                           dz_pre: np.ndarray, dz_post: np.ndarray, n_updates: int, seed: int,
+                           rates: dict) -> np.ndarray:
+        """Clinical updates one by one, growth factors advancing between them.
+
+        The window's readouts of the target cells are the cascade's held
+        inputs; each update's mean synaptic protein adds element growth on
+        both sides (an E->E pathway: the same cells) and sets each target
+        cell's share of new synapses eliminated.
+        """
+        config = self.config
+        means = data.cell_means[self.tgt]
+        ampa = float(np.mean(means["ampa_current"]))
+        if window_s < self.first_dose_s:  # a pre-dose window: the baseline
+            mean, count = self.ampa_baseline
+            self.ampa_baseline = np.array([(mean * count + ampa) / (count + 1), count + 1])
+        if self.ampa_baseline[1] == 0:
+            raise RuntimeError("signalling needs a window before the first infusion (the "
+                               "baseline of the AMPA current)")
+        held = signalling.inputs(config, ampa / self.ampa_baseline[0], means["ket_block"])
+        if self.signal is None or len(self.signal["protein"]) != len(held.u_block):
+            self.signal = signalling.initial_state(len(held.u_block))
+        step = rates["dt_s"]
+        records = np.zeros((n_updates, len(RECORD_FIELDS)))
+        traces = {name: np.zeros(n_updates) for name in ("bdnf", "mtor", "protein")}
+        for u in range(n_updates):
+            protein = signalling.advance(config, self.signal, held, step)
+            extra, frac = signalling.effects(config, protein)
+            records[u] = run_updates(self.lib, pool, dz_pre + extra, dz_post + extra,
+                                     n_updates=1, new_eliminated_fraction=frac,
+                                     seed=segment_seed(seed, u), **rates)[0]
+            for name, trace in traces.items():
+                trace[u] = float(np.mean(self.signal[name]))
+        for name, trace in traces.items():
+            data.structure[f"clinical_signal_{name}"] = trace
+        return records
+
     def between(self, index: int, data: RunData,
                 pairs: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
         """Advance the synapses over the clinical interval after window ``index``."""
@@ -240,7 +314,7 @@ class ClinicalClock:
         nsyn_key = f"nsyn/{self.pathway}"
         zpre_key, zpost_key = f"z_axon/{self.src}", f"z_{self.den}/{self.tgt}"
         if self.nnew is None or len(self.nnew) != len(state[nsyn_key]):
-            self.nnew = np.zeros(len(state[nsyn_key]), dtype=np.int32)
+            self.nnew = self._initial_new(state[nsyn_key])
         pre, post = pairs[self.pathway]
         self._imaging(seg, state[nsyn_key], data)
         ca_pre = self._calcium(seg, data, self.src)
@@ -259,13 +333,23 @@ class ClinicalClock:
         step = float(sp.clinical_update_interval)
         n_updates = round(seg.interval_s / step)
         turnover = sp.turnover
-        records = run_updates(
-            self.lib, pool, self._dz(self.src, "axon", ca_pre),
-            self._dz(self.tgt, self.den, ca_post), n_updates=n_updates, dt_s=step,
-            new_exit_rate=float(turnover.new_exit_rate),
-            new_eliminated_fraction=turnover.new_eliminated_fraction,
-            stable_elimination_rate=float(turnover.stable_elimination_rate),
-            seed=segment_seed(config.seed + 7919, seg.index))
+        formation = float(turnover.constitutive_formation)
+        dz_pre = self._dz(self.src, "axon", ca_pre) + formation
+        dz_post = self._dz(self.tgt, self.den, ca_post) + formation
+        seed = segment_seed(config.seed + 7919, seg.index)
+        rates = dict(dt_s=step, new_exit_rate=float(turnover.new_exit_rate),
+                     stable_elimination_rate=float(turnover.stable_elimination_rate),
+                     remove_elements=turnover.elimination == "removes")
+        if not config.signalling.enabled:
+            records = run_updates(self.lib, pool, dz_pre, dz_post, n_updates=n_updates,
+                                  new_eliminated_fraction=turnover.new_eliminated_fraction,
+                                  seed=seed, **rates)
+        else:
+            records = self._signalled_updates(seg.clinical_start_s, data, pool, dz_pre,
+                                              dz_post, n_updates, seed, rates)
+            for name, values in self.signal.items():
+                state[f"signal/{name}/{self.tgt}"] = values.copy()
+            state[f"signal_baseline/{self.tgt}"] = self.ampa_baseline.copy()
         state[nsyn_key], state[zpre_key], state[zpost_key] = pool.nsyn, pool.z_pre, pool.z_post
         self.nnew = pool.nnew
         state[f"nnew/{self.pathway}"] = pool.nnew.copy()

@@ -152,6 +152,16 @@ def _clinical_series(config: Config, datas: list[RunData]) -> list[Series]:
             "1", f"{text} ({pathway})")
         for field, text in meaning.items()
     }
+    signals = {"bdnf": "BDNF translation", "mtor": "mTORC1 activity",
+               "protein": "synaptic-protein signal"}
+    for name, text in signals.items():
+        if all(f"clinical_signal_{name}" in d.structure for d in datas if
+               "clinical_time_ms" in d.structure):
+            variables[f"signal_{name}"] = (
+                np.concatenate([d.structure.get(f"clinical_signal_{name}", np.zeros(0))
+                                for d in datas]),
+                "1", f"{text}, mean over the target cells after the update "
+                "(plasticity.model.signalling)")
     variables["clinical_time_h"] = (time_ms / 3.6e6, "h", "clinical time of the update")
     return [Series("clinical", time_ms, variables)]
 
@@ -296,6 +306,12 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
     ]
     if clinical:  # the clock's checks of each window, in /series/timeline
         for summary, data in zip(summaries, ordered, strict=True):
+            for pop, means in data.cell_means.items():
+                for name, values in means.items():
+                    current = name.endswith("current")
+                    summary[f"window_{name}_{pop}"] = (
+                        float(np.mean(values)) * (1e12 if current else 1.0),
+                        "pA" if current else "1")
             for key in ("window_stationarity", "window_stationarity_noise", "window_ca_mean",
                         "imaging_gain_per_day", "imaging_loss_per_day",
                         "imaging_new_survival_4d"):

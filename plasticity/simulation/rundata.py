@@ -52,6 +52,10 @@ class RunData:
     # structural state at the end (plasticity.model.structural.state_layout),
     # from which the next segment of a timeline goes on
     final_state: dict[str, np.ndarray] = field(default_factory=dict)
+    # per population with an NMDA-calcium sensor, per cell, means after the warm-up
+    # (plasticity.model.structural.WINDOW_READOUTS): "ca_nmda_current" (A),
+    # "ampa_current" (A), "ket_block" (1)
+    cell_means: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
 
 
 

@@ -35,7 +35,13 @@ from brian2.devices.device import reset_device
 from plasticity.config import Config
 from plasticity.model.layout import trace_length
 from plasticity.model.network import BuiltNetwork, build_network
-from plasticity.model.structural import STATE_FILE, engine_state, read_snapshots, write_state
+from plasticity.model.structural import (
+    STATE_FILE,
+    WINDOW_READOUTS,
+    engine_state,
+    read_snapshots,
+    write_state,
+)
 from plasticity.progress import ProgressBar
 from plasticity.simulation.builds import code_key, compiler_signature, ensure_build, scratch_root
 from plasticity.simulation.environment import environment_restored
@@ -207,7 +213,8 @@ def _normalise_main_queue() -> None:
 
 
 def _collect(
-    built: BuiltNetwork, timings: dict[str, float], build_dir: str | None, trace: np.ndarray,
+    config: Config, built: BuiltNetwork, timings: dict[str, float], build_dir: str | None,
+    trace: np.ndarray,
     results_dir: Path | None = None,
 ) -> RunData:
     spikes = {
@@ -255,7 +262,20 @@ def _collect(
         structure=structure,
         snapshots=snapshots,
         final_state=final_state,
+        cell_means=_cell_means(config, built),
     )
+
+
+def _cell_means(config: Config, built: BuiltNetwork) -> dict[str, dict[str, np.ndarray]]:
+    """Per-cell means of the window readouts after the warm-up, where populations have them."""
+    span_s = float(config.simulation.duration) - float(config.simulation.warmup)
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for pop, group in built.groups.items():
+        if "q_ca_nmda" not in group.variables:
+            continue
+        out[pop] = {key: np.asarray(group.variables[name].get_value(), dtype=float) / span_s
+                    for name, (key, _, _) in WINDOW_READOUTS.items()}
+    return out
 
 
 def _run_standalone(
@@ -316,7 +336,7 @@ def _run_standalone(
                 timings = {"build_s": build_s, "run_s": time.perf_counter() - t1}
                 logger.debug("run %d/%d of build %s done in %.1f s", index + 1, len(configs),
                              key, timings["run_s"])
-                out.append(_collect(built, timings, str(build_dir), trace, results_dir))
+                out.append(_collect(point, built, timings, str(build_dir), trace, results_dir))
                 state = out[-1].final_state
                 if between is not None and built.engine is not None:
                     if pairs is None:
@@ -382,7 +402,7 @@ def _run_runtime(config: Config, progress: _Progress, trace: np.ndarray,
         config.simulation.duration, report=report, report_period=1 * b2.second, namespace={}
     )
     timings = {"build_s": 0.0, "run_s": time.perf_counter() - t0, "duration_s": duration}
-    return _collect(built, timings, None, trace)
+    return _collect(config, built, timings, None, trace)
 
 
 def simulate(

@@ -1,0 +1,197 @@
+"""Growth-factor signalling per neuron in clinical time, integrated exactly (issue 13).
+
+Config and sources: :mod:`plasticity.config.signalling`. The inputs are
+held between two network windows of the clinical clock:
+
+- ``surge = max(0, A / A_0 - 1)``, the relative excess of the pyramidal
+  cells' mean dendritic AMPA current ``A`` over its pre-dose baseline
+  ``A_0`` (0 with NBQX or with the surge route off);
+- ``block_i``, the fraction of cell ``i``'s NMDA receptors blocked by
+  ketamine (0 with the block-at-rest route off);
+- ``act = A / A_0``, the activity on which BDNF release depends (0 with
+  NBQX).
+
+Three two-stage linear filters (rise ``r``, decay ``d``, unit gain at
+steady state: ``dx/dt = (u - x)/r``, ``dy/dt = (x - y)/d``) chain them::
+
+    BDNF translation   u = block_gain * block_i                  -> bdnf
+    mTORC1             u = surge_gain * surge_i
+                           + trkb_gain * bdnf_release * act_i * bdnf -> mtor
+    synaptic proteins  u = mtor                                   -> protein
+
+(mTORC1 inputs are zero with rapamycin.) The system is linear with constant
+inputs over a clinical update, so each update is one matrix exponential of
+the 9-state cascade (the six filter states, the two held inputs and the
+integral of ``protein`` over the update, whose mean drives the structural
+effects). The only per-cell coupling, ``c_i = trkb_gain * bdnf_release *
+act_i`` from ``bdnf`` into mTORC1, enters the cascade once on every path,
+so the propagator is exactly affine in it: ``expm((A0 + c E) dt) = P0 + c
+P1`` with ``P1`` the Frechet derivative of the exponential at ``A0`` in the
+direction ``E``. Two 9 x 9 matrices per update length serve all cells.
+
+Effects on the plastic pathway (:func:`effects`): every cell's elements on
+both sides grow by an extra ``formation_gain * protein`` per unit time, and
+a new synapse leaves the new state eliminated with probability
+``new_eliminated_fraction / (1 + stabilisation_gain * protein)`` of its
+target cell.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+
+import numpy as np
+
+from plasticity.config import Config
+
+__all__ = ["STATE", "SignallingInputs", "advance", "effects", "initial_state", "inputs",
+           "propagator"]
+
+#: The cascade's state per cell, in order; the first six are carried across windows
+#: (``signal/<name>/<population>`` in the structural state), the inputs are held.
+STATE = ("bdnf_x", "bdnf", "mtor_x", "mtor", "protein_x", "protein", "u_block", "u_surge",
+         "protein_integral")
+CARRIED = STATE[:6]
+
+
+@dataclass
+class SignallingInputs:
+    """The held inputs of one window, per cell."""
+
+    u_block: np.ndarray  # block_gain * block
+    u_surge: np.ndarray  # surge_gain * surge (0 with rapamycin)
+    coupling: np.ndarray  # c_i: trkb_gain * bdnf_release * act_i (0 with rapamycin)
+
+
+def inputs(config: Config, relative_ampa: float, block: np.ndarray) -> SignallingInputs:
+    """The cascade's inputs from a window's readouts (module docstring).
+
+    Parameters
+    ----------
+    config : Config
+        The config (``signalling`` section).
+    relative_ampa : float
+        ``A / A_0``: the population's mean inward AMPA current on the NMDA
+        compartment over its pre-dose baseline.
+    block : numpy.ndarray
+        Each cell's mean fraction of NMDA receptors blocked by ketamine.
+
+    Returns
+    -------
+    SignallingInputs
+    """
+    sg = config.signalling
+    ko = sg.knockouts
+    blocked = np.asarray(block, dtype=float)
+    act = np.full(blocked.shape, 0.0 if ko.nbqx else float(relative_ampa))
+    surge = np.clip(act - 1.0, 0.0, None) if sg.surge else np.zeros_like(act)
+    if not sg.block_at_rest:
+        blocked = np.zeros_like(blocked)
+    mtor_on = 0.0 if ko.rapamycin else 1.0
+    return SignallingInputs(
+        u_block=sg.block_gain * blocked,
+        u_surge=mtor_on * sg.surge_gain * surge,
+        coupling=mtor_on * sg.trkb_gain * ko.bdnf_release * act,
+    )
+
+
+def _matrices(config: Config) -> tuple[np.ndarray, np.ndarray]:
+    """Generator ``A0`` of the cascade without the coupling, and the coupling's ``E``."""
+    sg = config.signalling
+    index = {name: k for k, name in enumerate(STATE)}
+    a0 = np.zeros((len(STATE), len(STATE)))
+    e = np.zeros_like(a0)
+    stages = [("bdnf", sg.bdnf, "u_block"), ("mtor", sg.mtor, "u_surge"),
+              ("protein", sg.protein, "mtor")]
+    for name, filt, source in stages:
+        rise, decay = float(filt.rise), float(filt.decay)
+        x, y = index[f"{name}_x"], index[name]
+        a0[x, index[source]] += 1.0 / rise
+        a0[x, x] -= 1.0 / rise
+        a0[y, x] += 1.0 / decay
+        a0[y, y] -= 1.0 / decay
+    e[index["mtor_x"], index["bdnf"]] = 1.0 / float(sg.mtor.rise)
+    a0[index["protein_integral"], index["protein"]] = 1.0
+    return a0, e
+
+
+@functools.lru_cache(maxsize=32)
+def _propagator(dt_s: float, a0_bytes: bytes, e_bytes: bytes,
+                n: int) -> tuple[np.ndarray, np.ndarray]:
+    from scipy.linalg import expm_frechet
+
+    a0 = np.frombuffer(a0_bytes).reshape(n, n)
+    e = np.frombuffer(e_bytes).reshape(n, n)
+    p0, p1 = expm_frechet(a0 * dt_s, e * dt_s)
+    return p0, p1
+
+
+def propagator(config: Config, dt_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(P0, P1)`` with ``expm((A0 + c E) dt) = P0 + c P1`` exactly (module docstring).
+
+    Parameters
+    ----------
+    config : Config
+        The config (time constants of ``signalling``).
+    dt_s : float
+        The update's length in seconds.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Two ``len(STATE) x len(STATE)`` matrices.
+    """
+    a0, e = _matrices(config)
+    return _propagator(float(dt_s), a0.tobytes(), e.tobytes(), a0.shape[0])
+
+
+def initial_state(n: int) -> dict[str, np.ndarray]:
+    """The drug-free state of ``n`` cells: every signal at 0."""
+    return {name: np.zeros(n) for name in CARRIED}
+
+
+def advance(config: Config, state: dict[str, np.ndarray], held: SignallingInputs,
+            dt_s: float) -> np.ndarray:
+    """Advance ``state`` (in place) by one update of ``dt_s`` at the held inputs.
+
+    Returns
+    -------
+    numpy.ndarray
+        Each cell's mean ``protein`` over the update.
+    """
+    p0, p1 = propagator(config, dt_s)
+    n = len(held.u_block)
+    x = np.zeros((len(STATE), n))
+    for k, name in enumerate(CARRIED):
+        x[k] = state[name]
+    x[STATE.index("u_block")] = held.u_block
+    x[STATE.index("u_surge")] = held.u_surge
+    new = p0 @ x + held.coupling * (p1 @ x)
+    for k, name in enumerate(CARRIED):
+        state[name] = new[k]
+    return new[STATE.index("protein_integral")] / dt_s
+
+
+def effects(config: Config, protein_mean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Extra element growth (per second) and new-synapse elimination share, per cell.
+
+    Parameters
+    ----------
+    config : Config
+        The config (``signalling`` gains, ``structural.turnover``).
+    protein_mean : numpy.ndarray
+        Each cell's mean synaptic-protein signal over the update.
+
+    Returns
+    -------
+    extra_growth : numpy.ndarray
+        ``formation_gain * protein`` (elements per second).
+    eliminated_fraction : numpy.ndarray
+        ``new_eliminated_fraction / (1 + stabilisation_gain * protein)``.
+    """
+    sg = config.signalling
+    p = np.clip(np.asarray(protein_mean, dtype=float), 0.0, None)
+    growth = float(sg.formation_gain) * p
+    frac = config.structural.turnover.new_eliminated_fraction / (1.0 + sg.stabilisation_gain * p)
+    return growth, frac

@@ -1,0 +1,149 @@
+"""Growth-factor signalling in clinical time (plasticity.model.signalling), against
+closed forms and an independent ODE solution written out here."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+from scipy.linalg import expm
+
+import plasticity
+from plasticity.errors import ConfigError
+from plasticity.model import signalling as sig
+
+
+def _config(*overrides):
+    return plasticity.load_config(None, [
+        "structural.enabled=true", "synapses.nmda_gating=event", "timeline.mode=clinical",
+        "timeline.end=1 day", "signalling.enabled=true", *overrides])
+
+
+def _run(config, held, dt_s, n_steps, state=None):
+    state = state or sig.initial_state(len(held.u_block))
+    means, trace = [], []
+    for _ in range(n_steps):
+        means.append(sig.advance(config, state, held, dt_s))
+        trace.append({k: v.copy() for k, v in state.items()})
+    return state, np.array(means), trace
+
+
+def test_bdnf_step_response_is_the_two_stage_closed_form():
+    """Constant block from rest: y(t) = 1 - (d e^-t/d - r e^-t/r) / (d - r) (unit gain)."""
+    config = _config()
+    r, d = 600.0, 9000.0  # the defaults: 10 min, 2.5 h
+    held = sig.SignallingInputs(u_block=np.array([0.3]), u_surge=np.zeros(1),
+                                coupling=np.zeros(1))
+    _, _, trace = _run(config, held, 600.0, 60)
+    for k in (0, 5, 20, 59):
+        t = 600.0 * (k + 1)
+        expected = 0.3 * (1 - (d * math.exp(-t / d) - r * math.exp(-t / r)) / (d - r))
+        assert trace[k]["bdnf"][0] == pytest.approx(expected, rel=1e-10)
+    assert np.all([s["mtor"][0] == 0 for s in trace])  # no coupling, no surge: mTORC1 at rest
+
+
+def test_mtor_impulse_is_a_difference_of_exponentials():
+    """A surge held for a short pulse, then released: mTORC1 decays as the closed form."""
+    config = _config()
+    r, d = 900.0, 1800.0
+    pulse = 60.0
+    held = sig.SignallingInputs(u_block=np.zeros(1), u_surge=np.array([1.0]),
+                                coupling=np.zeros(1))
+    state, _, _ = _run(config, held, pulse, 1)
+    rest = sig.SignallingInputs(u_block=np.zeros(1), u_surge=np.zeros(1), coupling=np.zeros(1))
+    _, _, trace = _run(config, rest, 300.0, 24, state)
+    # after the pulse: x = 1 - e^-p/r, y from the pulse; thereafter free decay
+    x0 = 1 - math.exp(-pulse / r)
+    y0 = 1 - (d * math.exp(-pulse / d) - r * math.exp(-pulse / r)) / (d - r)
+    for k in (0, 3, 11, 23):
+        t = 300.0 * (k + 1)
+        expected = (y0 * math.exp(-t / d)
+                    + x0 * r / (r - d) * (math.exp(-t / r) - math.exp(-t / d)))
+        assert trace[k]["mtor"][0] == pytest.approx(expected, rel=1e-9)
+    peak = max(s["mtor"][0] for s in trace)
+    assert peak > trace[-1]["mtor"][0] > 0
+
+
+def test_coupled_cascade_matches_an_independent_ode_solution():
+    """Both routes on, per-cell coupling: exact updates against solve_ivp of the cascade."""
+    config = _config("signalling.bdnf.decay=2 h", "signalling.protein.decay=2 day")
+    tau = {"br": 600.0, "bd": 7200.0, "mr": 900.0, "md": 1800.0, "pr": 3600.0, "pd": 172800.0}
+    u_b, u_s, c = np.array([0.08, 0.2]), np.array([0.1, 0.0]), np.array([1.3, 0.7])
+
+    def rhs(_t, y, ub, us, cc):
+        xb, b, xm, m, xp, p, q = y
+        return [(ub - xb) / tau["br"], (xb - b) / tau["bd"],
+                (us + cc * b - xm) / tau["mr"], (xm - m) / tau["md"],
+                (m - xp) / tau["pr"], (xp - p) / tau["pd"], p]
+
+    held = sig.SignallingInputs(u_block=u_b, u_surge=u_s, coupling=c)
+    dt = 3600.0
+    _, means, trace = _run(config, held, dt, 12)
+    for i in range(2):
+        y = np.zeros(7)
+        for k in range(12):
+            y[6] = 0.0
+            sol = solve_ivp(rhs, (0, dt), y, args=(u_b[i], u_s[i], c[i]), method="LSODA",
+                            rtol=1e-11, atol=1e-14)
+            y = sol.y[:, -1]
+            assert trace[k]["protein"][i] == pytest.approx(y[5], rel=1e-6)
+            assert trace[k]["mtor"][i] == pytest.approx(y[3], rel=1e-6, abs=1e-14)
+            assert means[k][i] == pytest.approx(y[6] / dt, rel=1e-6)
+
+
+def test_propagator_is_affine_in_the_coupling():
+    """expm((A0 + c E) dt) = P0 + c P1 for any c: the coupling enters every path once."""
+    config = _config()
+    a0, e = sig._matrices(config)
+    p0, p1 = sig.propagator(config, 3600.0)
+    for c in (0.0, 0.5, 3.0, 40.0):
+        np.testing.assert_allclose(p0 + c * p1, expm((a0 + c * e) * 3600.0), rtol=1e-9,
+                                   atol=1e-12)
+
+
+def test_inputs_and_knockouts():
+    ampa = 1.1  # the population's AMPA current 10 % above its pre-dose baseline
+    block = np.array([0.0, 0.1, 0.2])
+    intact = sig.inputs(_config(), ampa, block)
+    np.testing.assert_allclose(intact.u_surge, 0.1, rtol=1e-12)
+    np.testing.assert_allclose(intact.u_block, block)
+    np.testing.assert_allclose(intact.coupling, 1.1)
+    below = sig.inputs(_config("signalling.surge_gain=2"), 0.9, block)
+    assert not below.u_surge.any()  # no surge below baseline
+    rapa = sig.inputs(_config("signalling.knockouts.rapamycin=true"), ampa, block)
+    assert not rapa.u_surge.any() and not rapa.coupling.any()
+    nbqx = sig.inputs(_config("signalling.knockouts.nbqx=true"), ampa, block)
+    assert not nbqx.u_surge.any() and not nbqx.coupling.any()
+    np.testing.assert_allclose(nbqx.u_block, block)  # BDNF is still translated
+    met = sig.inputs(_config("signalling.knockouts.bdnf_release=0.5"), ampa, block)
+    np.testing.assert_allclose(met.coupling, 0.5 * intact.coupling)
+    no_surge = sig.inputs(_config("signalling.surge=false"), ampa, block)
+    assert not no_surge.u_surge.any()
+    no_block = sig.inputs(_config("signalling.block_at_rest=false"), ampa, block)
+    assert not no_block.u_block.any()
+
+
+@pytest.mark.parametrize("knockout", ["rapamycin", "nbqx"])
+def test_knockouts_keep_synaptic_proteins_at_rest(knockout):
+    config = _config(f"signalling.knockouts.{knockout}=true")
+    held = sig.inputs(config, 1.2, np.full(4, 0.2))
+    state, means, _ = _run(config, held, 3600.0, 48)
+    assert not state["protein"].any() and not means.any()
+    intact = _config()
+    state, _, _ = _run(intact, sig.inputs(intact, 1.2, np.full(4, 0.2)), 3600.0, 48)
+    assert np.all(state["protein"] > 0)
+
+
+def test_effects():
+    config = _config("signalling.formation_gain=2 /day", "signalling.stabilisation_gain=3",
+                     "structural.turnover.new_eliminated_fraction=0.4")
+    growth, frac = sig.effects(config, np.array([0.0, 0.5, -1.0]))
+    np.testing.assert_allclose(growth, [0.0, 1.0 / 86400.0, 0.0])
+    np.testing.assert_allclose(frac, [0.4, 0.4 / 2.5, 0.4])
+
+
+def test_filter_rise_must_be_shorter_than_decay():
+    with pytest.raises(ConfigError, match="rise must be shorter than decay"):
+        _config("signalling.mtor.rise=1 h")
