@@ -19,6 +19,9 @@ Layout (schema version 1)::
                            offsets[k]:offsets[k+1] of
         pre, post          int64 node ids (source, target population)
         nsyn               int32 synapses between that pair (> 1: multapse)
+    /final_state/<name>/<owner>   structural state at the end (gzip; runs with
+                           structural plasticity): what another run can start
+                           from (Result.final_state, plasticity.run initial_state)
 
 The spikes group follows the SONATA spike-report format and the series groups
 follow netCDF-4 conventions, so ``libsonata`` and ``xarray`` read them directly.
@@ -38,6 +41,7 @@ Checkpoint part files (format ``CHECKPOINT_FORMAT``)::
     /structure/<name>      structural-plasticity records (time_ms, n_syn_..., ...)
     /snapshots/<pathway>/  times_ms, edges_NNNNNN (n x 3: pre, post, nsyn) per snapshot
     /final_state/<name>/<owner>       structural state at the end (gzip)
+    /cell_means/<name>/<population>   per-cell window readouts (RunData.cell_means)
 
 One part file holds one finished segment of an experiment (the fields of a
 :class:`plasticity.simulation.RunData`), written by :func:`write_checkpoint`
@@ -270,6 +274,7 @@ def write_result(
     config_yaml: str,
     extra_attrs: dict[str, Any] | None = None,
     snapshots: dict[str, tuple[np.ndarray, list[np.ndarray]]] | None = None,
+    final_state: dict[str, np.ndarray] | None = None,
 ) -> Path:
     """Atomically write one run's results to ``path`` and return the final path.
 
@@ -292,6 +297,8 @@ def write_result(
         Additional root attributes; must not shadow the reserved ones.
     snapshots : dict, optional
         ``pathway -> (times_ms, [edges (n x 3: pre, post, nsyn) per time])``.
+    final_state : dict, optional
+        Structural state at the end, ``"<name>/<owner>" -> array``.
 
     Returns
     -------
@@ -305,7 +312,24 @@ def write_result(
         _write_summary(f, summary)
         _write_provenance(f, provenance, config_yaml)
         _write_snapshots(f, snapshots or {})
+        _write_state(f, "final_state", final_state or {})
     return final
+
+
+def _write_state(root: h5py.Group, group: str, state: dict[str, np.ndarray]) -> None:
+    for key, arr in state.items():
+        root.create_dataset(f"{group}/{key}", data=np.asarray(arr), compression="gzip",
+                            compression_opts=1)
+
+
+def _read_state(root: h5py.Group, group: str) -> dict[str, np.ndarray]:
+    """Every dataset under ``group``, keyed by its path below it (e.g. ``Ca/exc``)."""
+    out: dict[str, np.ndarray] = {}
+    if group in root:
+        root[group].visititems(
+            lambda key, obj: out.__setitem__(key, obj[()]) if isinstance(obj, h5py.Dataset)
+            else None)
+    return out
 
 
 def _write_snapshots(root: h5py.Group, snapshots: dict) -> None:
@@ -587,6 +611,21 @@ class Result:
             edges = np.stack([g["pre"][a:b], g["post"][a:b], g["nsyn"][a:b]], axis=1)
             return float(times[k]), edges
 
+    def final_state(self) -> dict[str, np.ndarray]:
+        """The structural state the run ended with, to start another run from.
+
+        Returns
+        -------
+        dict
+            ``"<name>/<owner>" -> numpy.ndarray`` (synapse counts per candidate
+            ``nsyn/<pathway>``, elements ``z_<element>/<population>``, calcium,
+            and the clinical clock's carried state); empty for runs without
+            structural plasticity or written before this was stored. Pass it
+            as ``initial_state`` to :func:`plasticity.run`.
+        """
+        with self._open() as f:
+            return _read_state(f, "final_state")
+
     @property
     def provenance(self) -> dict[str, str | int | float]:
         """Provenance attributes (git hash, seed, versions, ...).
@@ -666,9 +705,18 @@ def write_checkpoint(path: str | os.PathLike[str], key: str, data: dict[str, Any
             g["times_ms"] = times
             for k, block in enumerate(edges):
                 g[f"edges_{k:06d}"] = block
-        for key, arr in data.final_state.items():
-            f.create_dataset(f"final_state/{key}", data=arr, compression="gzip",
-                             compression_opts=1)
+        _write_state(f, "final_state", data.final_state)
+        _write_state(f, "cell_means", {f"{name}/{pop}": arr
+                                       for pop, means in getattr(data, "cell_means", {}).items()
+                                       for name, arr in means.items()})
+
+
+def _cell_means(flat: dict[str, np.ndarray]) -> dict[str, dict[str, np.ndarray]]:
+    out: dict[str, dict[str, np.ndarray]] = {}
+    for key, arr in flat.items():
+        name, _, pop = key.partition("/")
+        out.setdefault(pop, {})[name] = arr
+    return out
 
 
 def read_checkpoint(path: str | os.PathLike[str], key: str) -> dict[str, Any] | None:
@@ -715,10 +763,8 @@ def read_checkpoint(path: str | os.PathLike[str], key: str) -> dict[str, Any] | 
                               [g[k][()] for k in sorted(g) if k.startswith("edges_")])
                     for pathway, g in f.get("snapshots", {}).items()
                 },
-                final_state={
-                    f"{name}/{owner}": ds[()]
-                    for name, g in f.get("final_state", {}).items() for owner, ds in g.items()
-                },
+                final_state=_read_state(f, "final_state"),
+                cell_means=_cell_means(_read_state(f, "cell_means")),
             )
     except (OSError, KeyError, ValueError):
         return None

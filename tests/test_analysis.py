@@ -196,8 +196,10 @@ def test_summarize_population_poisson():
         "peak_freq_hz",
         "fano_factor",
         "active_fraction",
+        "pair_correlation",
     }
     assert s["rate_hz"] == pytest.approx(10.0, rel=0.03)
+    assert abs(s["pair_correlation"]) < 0.01  # independent Poisson trains
     assert s["cv_isi"] == pytest.approx(1.0, abs=0.05)
     assert s["gamma_fraction"] == pytest.approx(50.0 / 499.0, abs=0.015)
     assert s["fano_factor"] == pytest.approx(1.0, abs=0.15)
@@ -312,3 +314,20 @@ def test_paired_effect_decrease_and_zero_baseline():
 def test_bad_arguments_raise_with_name(call, name):
     with pytest.raises(ValueError, match=name):
         call()
+
+
+def test_pairwise_correlation_against_corrcoef_and_a_shared_input():
+    """Counts with a shared Poisson component of equal variance to the private one:
+    every pair's correlation is var_shared / (var_shared + var_private) = 0.5."""
+    from plasticity.analysis import pairwise_correlation
+
+    rng = np.random.default_rng(3)
+    shared = rng.poisson(3.0, 20000)
+    x = np.array([rng.poisson(3.0, 20000) + shared for _ in range(12)])
+    assert pairwise_correlation(x) == pytest.approx(0.5, abs=0.02)
+    expected = np.corrcoef(x)[np.triu_indices(12, 1)].mean()
+    assert pairwise_correlation(x) == pytest.approx(expected, rel=1e-10)
+    silent = np.vstack([x[:3], np.zeros((2, 20000))])  # constant rows are left out
+    assert pairwise_correlation(silent) == pytest.approx(
+        np.corrcoef(x[:3])[np.triu_indices(3, 1)].mean(), rel=1e-10)
+    assert np.isnan(pairwise_correlation(np.zeros((4, 10))))

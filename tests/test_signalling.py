@@ -107,7 +107,8 @@ def test_inputs_and_knockouts():
     ampa = 1.1  # the population's AMPA current 10 % above its pre-dose baseline
     block = np.array([0.0, 0.1, 0.2])
     intact = sig.inputs(_config(), ampa, block)
-    np.testing.assert_allclose(intact.u_surge, 0.1, rtol=1e-12)
+    np.testing.assert_allclose(intact.u_surge, 0.1 - 0.02, rtol=1e-12)  # above the threshold
+    assert not sig.inputs(_config(), 1.019, block).u_surge.any()
     np.testing.assert_allclose(intact.u_block, block)
     np.testing.assert_allclose(intact.coupling, 1.1)
     below = sig.inputs(_config("signalling.surge_gain=2"), 0.9, block)
@@ -147,3 +148,22 @@ def test_effects():
 def test_filter_rise_must_be_shorter_than_decay():
     with pytest.raises(ConfigError, match="rise must be shorter than decay"):
         _config("signalling.mtor.rise=1 h")
+
+
+def test_the_surge_reference_adapts_to_a_sustained_rise():
+    """A step of +10 % in the AMPA current held over windows every 2 h: the reference
+    follows as 1 - exp(-t / tau) (tau 6 h), so a sustained rise (new synapses) stops being
+    a surge within hours while a one-hour surge is met by a reference still near 1."""
+    config = _config()
+    tau = float(config.signalling.surge_adaptation)
+    assert tau == 6 * 3600.0
+    ref, last = 1.0, 0.0
+    surges = []
+    for k in range(1, 13):
+        now = 2 * 3600.0 * k
+        surges.append(float(sig.inputs(config, 1.1 / ref, np.zeros(1)).u_surge[0]))
+        ref = sig.adapt_reference(ref, last, 1.1, now, tau)
+        last = now
+        assert ref == pytest.approx(1.0 + 0.1 * (1 - math.exp(-now / tau)), rel=1e-12)
+    assert surges[0] == pytest.approx(0.1 - 0.02, rel=1e-9)
+    assert surges[-1] == 0.0  # adapted: below the threshold

@@ -285,7 +285,13 @@ def test_checkpoint_round_trip_and_foreign_parts_refused(tmp_path: Path) -> None
     assert back["probe_meta"] == {"exc": {"v_mean": ("v_mean", "volt", "mean membrane potential")}}
     np.testing.assert_array_equal(back["snapshots"]["exc_to_exc"][1][0], [[0, 1, 2]])
     np.testing.assert_array_equal(back["final_state"]["Ca/exc"], [0.1, 0.2, 0.3])
+    assert back["cell_means"] == {}  # a run without window readouts
     assert back["build_dir"] == "/b" and back["trace_dt_ms"] == 10.0
+    fields = _run_fields()
+    fields["cell_means"] = {"exc": {"ket_block": np.array([0.1, 0.2])}}
+    storage.write_checkpoint(path, "key1", fields)
+    np.testing.assert_array_equal(
+        storage.read_checkpoint(path, "key1")["cell_means"]["exc"]["ket_block"], [0.1, 0.2])
     assert storage.read_checkpoint(path, "other key") is None  # another config
     with h5py.File(path, "r+") as f:
         assert f.attrs["format"] == "plasticity-checkpoint/1"
@@ -294,3 +300,17 @@ def test_checkpoint_round_trip_and_foreign_parts_refused(tmp_path: Path) -> None
     with h5py.File(path, "r+") as f:
         del f.attrs["format"]  # written before the attribute existed: version 1
     assert storage.read_checkpoint(path, "key1") is not None
+
+
+def test_final_state_round_trip(tmp_path: Path) -> None:
+    """A result keeps the structural state it ended with, for another run to start from."""
+    state = {"nsyn/exc_to_exc": np.array([0, 2, 1], dtype=np.int32),
+             "z_axon/exc": np.array([1.5, 0.2]), "signal/protein/exc": np.array([0.0, 0.1])}
+    path = write_result(tmp_path / "run.h5", **_payload(), final_state=state)
+    back = storage.open_result(path).final_state()
+    assert set(back) == set(state)
+    for key, value in state.items():
+        np.testing.assert_array_equal(back[key], value)
+        assert back[key].dtype == value.dtype
+    assert storage.open_result(write_result(tmp_path / "none.h5", **_payload())
+                               ).final_state() == {}

@@ -39,10 +39,12 @@ __all__ = [
     "TOTAL_BAND_HZ",
     "band_power_fraction",
     "binned_spike_counts",
+    "CORRELATION_BIN_MS",
     "bootstrap_ci",
     "isi_cv",
     "mean_rate",
     "paired_effect",
+    "pairwise_correlation",
     "peak_frequency",
     "population_rate",
     "power_spectrum",
@@ -447,6 +449,45 @@ def synchrony_chi(counts: ArrayLike) -> float:
     return float(np.sqrt(np.var(x.mean(axis=0)) / single))
 
 
+#: Bin of the pairwise spike-count correlation in the summary (our choice: the scale of
+#: the calcium-imaging frames on which ensemble co-activity is measured, tens of ms).
+CORRELATION_BIN_MS = 50.0
+
+
+def pairwise_correlation(counts: ArrayLike) -> float:
+    """Mean Pearson correlation of the spike counts of distinct pairs of neurons.
+
+    A measure of coordinated ensemble activity (co-activity of neuron pairs,
+    as Moda-Sava et al. 2019, Science 364:eaat8078, measured with calcium
+    imaging in prefrontal cortex). Neurons whose counts do not vary are left
+    out.
+
+    Parameters
+    ----------
+    counts : array_like
+        Matrix of shape ``(n_neurons, n_bins)``, e.g. from
+        :func:`binned_spike_counts`.
+
+    Returns
+    -------
+    float
+        The mean over pairs of the correlation coefficient; nan with fewer
+        than two varying neurons.
+    """
+    x = np.asarray(counts, dtype=float)
+    if x.ndim != 2 or x.shape[1] < 2:
+        raise ValueError(f"counts must be a 2-D (n_neurons, n_bins >= 2) array, got shape "
+                         f"{x.shape}")
+    x = x[np.var(x, axis=1) > 0]
+    n = x.shape[0]
+    if n < 2:
+        return float("nan")
+    z = (x - x.mean(axis=1, keepdims=True)) / x.std(axis=1, keepdims=True)
+    total = z.sum(axis=0)
+    # sum over i != j of <z_i z_j> = (<(sum z)^2> - sum <z_i^2>) / (n (n - 1)), <z_i^2> = 1
+    return float((np.mean(total**2) - n) / (n * (n - 1)))
+
+
 def _fano_factor(counts: np.ndarray) -> float:
     """Variance / mean of a count series; nan if the mean is zero."""
     mean = counts.mean()
@@ -486,6 +527,8 @@ def summarize_population(
         ``fano_factor``: variance/mean of population spike counts in
         ``FANO_BIN_MS`` (10 ms) bins, independent of ``bin_ms``.
         ``active_fraction``: fraction of neurons with >= 1 spike.
+        ``pair_correlation``: mean pairwise correlation of spike counts in
+        ``CORRELATION_BIN_MS`` (50 ms) bins (:func:`pairwise_correlation`).
         Undefined readouts (no neurons, no spikes) are nan; ``rate_hz`` is
         then 0.
     """
@@ -504,9 +547,13 @@ def summarize_population(
         "peak_freq_hz": nan,
         "fano_factor": nan,
         "active_fraction": np.unique(ids).size / n_nodes if n_nodes else nan,
+        "pair_correlation": nan,
     }
     if n_nodes == 0 or times.size == 0:
         return out
+    if t_stop_ms - t_start_ms >= 2 * CORRELATION_BIN_MS:
+        out["pair_correlation"] = pairwise_correlation(binned_spike_counts(
+            ids, times, n_nodes, t_start_ms, t_stop_ms, CORRELATION_BIN_MS))
     out.update(_spectral_summary(times, n_nodes, t_start_ms, t_stop_ms, bin_ms))
     out["fano_factor"] = _population_fano(times, t_start_ms, t_stop_ms)
     return out

@@ -218,8 +218,8 @@ class Config(Section):
             if not float(self.timeline.start) < first:
                 raise ValueError(
                     f"signalling.enabled: timeline.start ({format_quantity(self.timeline.start)})"
-                    " must come before the first infusion: the pre-dose windows give the "
-                    "baseline of the AMPA current")
+                    " must come before the first infusion: the first window starts the "
+                    "reference of the AMPA current")
         return self
 
     @model_validator(mode="after")

@@ -66,11 +66,14 @@ class SignallingConfig(Section):
 
     Inputs per window (:data:`plasticity.model.structural.WINDOW_READOUTS`):
     the relative excess of the pyramidal cells' mean AMPA current on the
-    dendrite over its pre-dose baseline (the surge, one value for the
+    dendrite over its recent reference (the surge, one value for the
     population: glutamate release is a network event, and one value has no
     counting-noise bias), and each cell's fraction of NMDA receptors blocked
-    by ketamine. The baseline is the mean over the windows before the first
-    infusion (every window without a protocol).
+    by ketamine. The reference follows the current over past windows with
+    the time constant ``surge_adaptation``, so that mTORC1 answers a surge of
+    glutamate, not the slow rise of synaptic input that new synapses bring
+    (which, measured against a fixed baseline, fed back on itself: new
+    synapses, more AMPA current, more mTORC1, more synapses).
     """
 
     enabled: bool = False
@@ -89,6 +92,15 @@ class SignallingConfig(Section):
         description="Synaptic proteins (Li 2010: up from 2 h, still up at 72 h).")
     surge_gain: float = Field(1.0, ge=0.0, le=1e6, description="mTORC1 drive per unit "
                               "relative AMPA excess (scale choice).")
+    surge_adaptation: ClinicalTimePos = Field(
+        "6 h", description="Time constant of the reference the surge is measured against "
+        "(our choice: long against the hour of a glutamate surge, short against the days "
+        "over which synapses change the AMPA current).")
+    surge_threshold: float = Field(
+        0.02, ge=0.0, le=10.0, description="Relative AMPA excess below which there is no "
+        "surge (our choice: five times the window-to-window noise of the population's AMPA "
+        "current, about 0.4 % in 4 s windows of the default network, so that noise and slow "
+        "drift do not feed the synaptic-protein signal, which integrates over days).")
     block_gain: float = Field(1.0, ge=0.0, le=1e6, description="BDNF translation per unit "
                               "fraction blocked (scale choice).")
     trkb_gain: float = Field(1.0, ge=0.0, le=1e6, description="mTORC1 drive per unit "

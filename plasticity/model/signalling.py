@@ -3,9 +3,13 @@
 Config and sources: :mod:`plasticity.config.signalling`. The inputs are
 held between two network windows of the clinical clock:
 
-- ``surge = max(0, A / A_0 - 1)``, the relative excess of the pyramidal
-  cells' mean dendritic AMPA current ``A`` over its pre-dose baseline
-  ``A_0`` (0 with NBQX or with the surge route off);
+- ``surge = max(0, A / A_0 - 1 - theta)``, the relative excess of the
+  pyramidal cells' mean dendritic AMPA current ``A`` over its reference
+  ``A_0`` (the current over past windows, adapting with ``surge_adaptation``)
+  beyond the threshold ``theta`` (``surge_threshold``: the
+  synaptic-protein signal integrates over days, so without it the positive
+  part of window noise would feed it a steady drive; 0 with NBQX or with the
+  surge route off);
 - ``block_i``, the fraction of cell ``i``'s NMDA receptors blocked by
   ketamine (0 with the block-at-rest route off);
 - ``act = A / A_0``, the activity on which BDNF release depends (0 with
@@ -45,8 +49,8 @@ import numpy as np
 
 from plasticity.config import Config
 
-__all__ = ["STATE", "SignallingInputs", "advance", "effects", "initial_state", "inputs",
-           "propagator"]
+__all__ = ["STATE", "SignallingInputs", "adapt_reference", "advance", "effects",
+           "initial_state", "inputs", "propagator"]
 
 #: The cascade's state per cell, in order; the first six are carried across windows
 #: (``signal/<name>/<population>`` in the structural state), the inputs are held.
@@ -73,7 +77,7 @@ def inputs(config: Config, relative_ampa: float, block: np.ndarray) -> Signallin
         The config (``signalling`` section).
     relative_ampa : float
         ``A / A_0``: the population's mean inward AMPA current on the NMDA
-        compartment over its pre-dose baseline.
+        compartment over its reference.
     block : numpy.ndarray
         Each cell's mean fraction of NMDA receptors blocked by ketamine.
 
@@ -85,7 +89,8 @@ def inputs(config: Config, relative_ampa: float, block: np.ndarray) -> Signallin
     ko = sg.knockouts
     blocked = np.asarray(block, dtype=float)
     act = np.full(blocked.shape, 0.0 if ko.nbqx else float(relative_ampa))
-    surge = np.clip(act - 1.0, 0.0, None) if sg.surge else np.zeros_like(act)
+    surge = (np.clip(act - 1.0 - sg.surge_threshold, 0.0, None) if sg.surge
+             else np.zeros_like(act))
     if not sg.block_at_rest:
         blocked = np.zeros_like(blocked)
     mtor_on = 0.0 if ko.rapamycin else 1.0
@@ -94,6 +99,33 @@ def inputs(config: Config, relative_ampa: float, block: np.ndarray) -> Signallin
         u_surge=mtor_on * sg.surge_gain * surge,
         coupling=mtor_on * sg.trkb_gain * ko.bdnf_release * act,
     )
+
+
+def adapt_reference(reference: float, last_s: float, value: float, now_s: float,
+                    tau_s: float) -> float:
+    """The surge's reference after taking in a window's value.
+
+    An exponential average over windows: ``reference + (1 - exp(-(now -
+    last) / tau)) (value - reference)``, exact for a value held since the
+    last window.
+
+    Parameters
+    ----------
+    reference : float
+        The reference after the last window.
+    last_s, now_s : float
+        Clinical times of the last window and of this one (s).
+    value : float
+        This window's population mean AMPA current.
+    tau_s : float
+        ``signalling.surge_adaptation`` (s).
+
+    Returns
+    -------
+    float
+    """
+    weight = 1.0 - np.exp(-max(now_s - last_s, 0.0) / tau_s)
+    return float(reference + weight * (value - reference))
 
 
 def _matrices(config: Config) -> tuple[np.ndarray, np.ndarray]:

@@ -196,25 +196,26 @@ class ClinicalClock:
         self.last_s: float | None = None
         # growth-factor signalling of the target cells (plasticity.model.signalling)
         self.signal: dict[str, np.ndarray] | None = None
-        # the pre-dose baseline of the population's AMPA current: [mean (A), windows]
-        self.ampa_baseline = np.zeros(2)
-        protocol = config.pharmacology.protocol
-        self.first_dose_s = (min(d[0] for d in protocol.schedule()) if protocol is not None
-                             else float("inf"))
+        # the reference of the population's AMPA current that the surge is measured
+        # against: [reference (A), clinical time (s) of the last window it took in]
+        self.ampa_reference: np.ndarray | None = None
         if config.signalling.enabled and initial_state is not None:
             carried = {name: initial_state.get(f"signal/{name}/{self.tgt}")
                        for name in signalling.CARRIED}
             if all(v is not None for v in carried.values()):
                 self.signal = {k: np.asarray(v, dtype=float) for k, v in carried.items()}
-            baseline = initial_state.get(f"signal_baseline/{self.tgt}")
-            if baseline is not None:
-                self.ampa_baseline = np.asarray(baseline, dtype=float).copy()
+            reference = initial_state.get(f"signal_reference/{self.tgt}")
+            if reference is not None:
+                self.ampa_reference = np.asarray(reference, dtype=float).copy()
 
     def _initial_new(self, nsyn: np.ndarray) -> np.ndarray:
-        """New (not yet stable) synapses at the start: none, or with ``elimination:
-        removes`` the steady-state share of the two-state process, ``(1/k_x) / (1/k_x
-        + (1 - a)/k_s)``, drawn per synapse from the config's seed (else the count
-        would first overshoot as the new pool fills, then sink over 1/k_s)."""
+        """New (not yet stable) synapses at the start of the clock.
+
+        None, or with ``elimination: removes`` the steady-state share of the
+        two-state process, ``(1/k_x) / (1/k_x + (1 - a)/k_s)``, drawn per synapse
+        from the config's seed (else the count would first overshoot as the new
+        pool fills, then sink over 1/k_s).
+        """
         turnover = self.config.structural.turnover
         k_x, k_s = float(turnover.new_exit_rate), float(turnover.stable_elimination_rate)
         if turnover.elimination != "removes" or k_x <= 0 or k_s <= 0:
@@ -281,13 +282,14 @@ class ClinicalClock:
         config = self.config
         means = data.cell_means[self.tgt]
         ampa = float(np.mean(means["ampa_current"]))
-        if window_s < self.first_dose_s:  # a pre-dose window: the baseline
-            mean, count = self.ampa_baseline
-            self.ampa_baseline = np.array([(mean * count + ampa) / (count + 1), count + 1])
-        if self.ampa_baseline[1] == 0:
-            raise RuntimeError("signalling needs a window before the first infusion (the "
-                               "baseline of the AMPA current)")
-        held = signalling.inputs(config, ampa / self.ampa_baseline[0], means["ket_block"])
+        if self.ampa_reference is None:  # the first window (before any dose) starts it
+            self.ampa_reference = np.array([ampa, window_s])
+        reference, last_s = self.ampa_reference
+        held = signalling.inputs(config, ampa / reference, means["ket_block"])
+        # then the reference takes this window in, with the adaptation time constant
+        self.ampa_reference = np.array([signalling.adapt_reference(
+            reference, last_s, ampa, window_s, float(config.signalling.surge_adaptation)),
+            window_s])
         if self.signal is None or len(self.signal["protein"]) != len(held.u_block):
             self.signal = signalling.initial_state(len(held.u_block))
         step = rates["dt_s"]
@@ -349,7 +351,7 @@ class ClinicalClock:
                                               dz_post, n_updates, seed, rates)
             for name, values in self.signal.items():
                 state[f"signal/{name}/{self.tgt}"] = values.copy()
-            state[f"signal_baseline/{self.tgt}"] = self.ampa_baseline.copy()
+            state[f"signal_reference/{self.tgt}"] = self.ampa_reference.copy()
         state[nsyn_key], state[zpre_key], state[zpost_key] = pool.nsyn, pool.z_pre, pool.z_post
         self.nnew = pool.nnew
         state[f"nnew/{self.pathway}"] = pool.nnew.copy()

@@ -366,6 +366,7 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
         config_yaml=dump_config(config),
         extra_attrs={"name": config.name},
         snapshots=_merged_snapshots(config, ordered) if ordered[0].snapshots else None,
+        final_state=ordered[-1].final_state,
     )
     if checkpoint:
         shutil.rmtree(parts, ignore_errors=True)

@@ -121,7 +121,8 @@ def clinical_windows(config: Config) -> list[float]:
 
     ``timeline.windows`` if given; otherwise every ``dense_every`` from each
     dose's start to ``dense_after_dose`` after its end and every
-    ``window_every`` elsewhere, from ``start`` to before ``end``. Times are
+    ``window_every`` elsewhere (on the grid of ``window_every`` from
+    ``start``), from ``start`` to before ``end``. Times are
     on the grid of ``structural.clinical_update_interval`` from ``start``
     (rounded, at least one step apart), so the synapses change at whole
     updates between windows.
@@ -141,7 +142,10 @@ def clinical_windows(config: Config) -> list[float]:
     while t < end - 1e-9:
         times.append(t)
         in_dense = any(a - 1e-9 <= t < b for a, b in dense)
-        nxt = t + (fine if in_dense else sparse)
+        # sparse windows stay on their own grid from start (whole days stay whole days
+        # after a dense stretch, for the daily imaging readouts)
+        nxt = t + fine if in_dense else start + (math.floor((t - start) / sparse + 1e-9) + 1
+                                                 ) * sparse
         upcoming = [a for a, _ in dense if t + 1e-9 < a < nxt]
         if upcoming:
             nxt = min(upcoming)
