@@ -93,7 +93,8 @@ def run_updates(lib: ctypes.CDLL, pool: ClinicalPool, dz_pre: np.ndarray, dz_pos
     pool : ClinicalPool
         Candidates, synapse counts and elements; changed in place.
     dz_pre, dz_post : numpy.ndarray
-        Growth of each neuron's element per clinical second (``nu g(Ca)``).
+        Growth of each neuron's element per clinical second (``nu g(Ca)``),
+        one value per neuron or one row per update (``n_updates x n``).
     n_updates : int
         Number of updates.
     dt_s : float
@@ -101,8 +102,8 @@ def run_updates(lib: ctypes.CDLL, pool: ClinicalPool, dz_pre: np.ndarray, dz_pos
     new_exit_rate, stable_elimination_rate : float
         Turnover rates per clinical second (0 switches turnover off).
     new_eliminated_fraction : float or numpy.ndarray
-        Share of new synapses leaving the new state that are eliminated, one
-        value or one per target neuron.
+        Share of new synapses leaving the new state that are eliminated: one
+        value, one per target neuron, or one row per update.
     seed : int
         Seed of the updates' random numbers.
     remove_elements : bool
@@ -122,13 +123,16 @@ def run_updates(lib: ctypes.CDLL, pool: ClinicalPool, dz_pre: np.ndarray, dz_pos
     out = np.zeros((max(n_updates, 0), len(RECORD_FIELDS)), dtype=np.float64)
     if n_updates <= 0:
         return out
-    frac = np.ascontiguousarray(np.broadcast_to(
-        np.asarray(new_eliminated_fraction, dtype=np.float64), (len(pool.z_post),)))
+    def per_update(values, n: int) -> np.ndarray:
+        return np.ascontiguousarray(np.broadcast_to(np.asarray(values, dtype=np.float64),
+                                                    (n_updates, n)))
+
+    frac = per_update(new_eliminated_fraction, len(pool.z_post))
+    dz_pre = per_update(dz_pre, len(pool.z_pre))
+    dz_post = per_update(dz_post, len(pool.z_post))
     rc = lib.clinical_updates(
         len(pool.z_pre), len(pool.z_post), len(pool.nsyn), i32[0], i32[1], pool.nsyn,
-        pool.nnew, pool.z_pre, pool.z_post,
-        np.ascontiguousarray(dz_pre, dtype=np.float64),
-        np.ascontiguousarray(dz_post, dtype=np.float64),
+        pool.nnew, pool.z_pre, pool.z_post, dz_pre, dz_post,
         int(pool.recurrent), int(pool.autapses), int(pool.multapses),
         int(pool.continuous_pre), int(pool.continuous_post),
         float(pool.tau_vacant_pre), float(pool.tau_vacant_post),

@@ -3,13 +3,13 @@
 // (plasticity.simulation.clinical). Each update does, for one plastic
 // pathway (one synapse type of the engine in sp_engine.cpp):
 //   1. intrinsic turnover: every new (immature) synapse leaves its state at
-//      rate k_leave_new, to elimination (share frac_new_elim[j] of its target
-//      j) or to the stable state; every stable synapse is eliminated at rate
+//      rate k_leave_new, to elimination (share frac_new_elim[u][j] of its
+//      target j at update u) or to the stable state; every stable synapse is eliminated at rate
 //      k_stable. Elimination frees the element on both sides, as a deletion
 //      does, or (remove_elements) removes both elements with the synapse;
 //   2. growth: z += dt * dz/dt of each neuron's element, dz/dt given by the
-//      caller (the calcium of the last window, constitutive formation,
-//      growth factors), z clipped at 0;
+//      caller per update (dz_pre[u][i], dz_post[u][j]: the calcium of the last
+//      window, constitutive formation, growth factors), z clipped at 0;
 //   3. NEST's update on those elements (update_type: deletion of excess,
 //      random pairing of vacancies); the synapses it forms are new;
 //   4. vacant elements decay by tau_vacant (NEST's end of an update).
@@ -60,13 +60,14 @@ extern "C" int clinical_updates(
     for (int u = 0; u < n_updates; u++) {
         Type& ty = types[0];
         // 1. intrinsic turnover
+        const double* frac_u = frac_new_elim + (size_t)u * n_post;
         double eliminated = 0, matured = 0;
         for (int64_t k = 0; k < m; k++) {
             const int32_t total = vn[k];
             if (total <= 0) continue;
             const int32_t fresh = std::min(nnew[k], total);
             const int leave = binomial(fresh, p_leave, gen);
-            const int gone_new = binomial(leave, frac_new_elim[vpost[k]], gen);
+            const int gone_new = binomial(leave, frac_u[vpost[k]], gen);
             const int gone_stable = binomial(total - fresh, p_stable, gen);
             nnew[k] = fresh - leave;
             matured += leave - gone_new;
@@ -82,8 +83,11 @@ extern "C" int clinical_updates(
             eliminated += gone_new + gone_stable;
         }
         // 2. growth at the window's calcium
-        for (int i = 0; i < n_pre; i++) z_pre[i] = std::max(0.0, z_pre[i] + dt_s * dz_pre[i]);
-        for (int j = 0; j < n_post; j++) z_post[j] = std::max(0.0, z_post[j] + dt_s * dz_post[j]);
+        const double* dz_pre_u = dz_pre + (size_t)u * n_pre;
+        const double* dz_post_u = dz_post + (size_t)u * n_post;
+        for (int i = 0; i < n_pre; i++) z_pre[i] = std::max(0.0, z_pre[i] + dt_s * dz_pre_u[i]);
+        for (int j = 0; j < n_post; j++)
+            z_post[j] = std::max(0.0, z_post[j] + dt_s * dz_post_u[j]);
         // 3. NEST's update; what it forms is new, what it deletes is drawn from
         //    the candidate's synapses at random (new ones with their share)
         before.assign(vn.begin(), vn.end());

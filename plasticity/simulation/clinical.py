@@ -272,7 +272,7 @@ class ClinicalClock:
     def _signalled_updates(self, window_s: float, data: RunData, pool: ClinicalPool,
                            dz_pre: np.ndarray, dz_post: np.ndarray, n_updates: int, seed: int,
                            rates: dict) -> np.ndarray:
-        """Clinical updates one by one, growth factors advancing between them.
+        """The clinical updates of one interval, with growth factors.
 
         The window's readouts of the target cells are the cascade's held
         inputs; each update's mean synaptic protein adds element growth on
@@ -293,16 +293,21 @@ class ClinicalClock:
         if self.signal is None or len(self.signal["protein"]) != len(held.u_block):
             self.signal = signalling.initial_state(len(held.u_block))
         step = rates["dt_s"]
-        records = np.zeros((n_updates, len(RECORD_FIELDS)))
+        # the cascade does not depend on the synapses: all updates' protein first, then
+        # one call of the compiled updates with per-update growth and elimination shares
+        n_pre, n_post = len(dz_pre), len(dz_post)
+        grow_pre, grow_post = np.zeros((n_updates, n_pre)), np.zeros((n_updates, n_post))
+        frac = np.zeros((n_updates, n_post))
         traces = {name: np.zeros(n_updates) for name in ("bdnf", "mtor", "protein")}
         for u in range(n_updates):
             protein = signalling.advance(config, self.signal, held, step)
-            extra, frac = signalling.effects(config, protein)
-            records[u] = run_updates(self.lib, pool, dz_pre + extra, dz_post + extra,
-                                     n_updates=1, new_eliminated_fraction=frac,
-                                     seed=segment_seed(seed, u), **rates)[0]
+            extra, frac[u] = signalling.effects(config, protein)
+            grow_pre[u] = dz_pre + extra
+            grow_post[u] = dz_post + extra
             for name, trace in traces.items():
                 trace[u] = float(np.mean(self.signal[name]))
+        records = run_updates(self.lib, pool, grow_pre, grow_post, n_updates=n_updates,
+                              new_eliminated_fraction=frac, seed=seed, **rates)
         for name, trace in traces.items():
             data.structure[f"clinical_signal_{name}"] = trace
         return records
