@@ -303,3 +303,52 @@ def test_signalling_on_the_clock_raises_proteins_after_a_dose_and_rapamycin_stop
     timeline = intact.series("timeline")
     assert timeline["window_ket_block_exc"].values.max() > 0.05
     assert timeline["window_ampa_current_exc"].values.min() > 0
+
+
+def test_a_killed_signalling_run_resumes_exactly(tmp_path, monkeypatch):
+    """Killed after a window during the drug, the clock resumes from the checkpointed
+    synapses, growth-factor state, surge reference and smoothed rates: the same result."""
+    from plasticity.simulation import experiment
+
+    config = small_config(
+        "structural.enabled=true", "synapses.nmda_gating=event", "timeline.mode=clinical",
+        "timeline.start=-1 h", "timeline.end=5 h", "timeline.window_every=1 h",
+        "structural.update_interval=100 ms", "structural.clinical_update_interval=15 min",
+        "simulation.duration=400 ms", "simulation.warmup=100 ms",
+        # the small network fires at about 60 Hz: its set point there (eps 0.6)
+        "structural.elements.exc.axon={curve: linear, growth_rate: 2 /day, eps: 0.6}",
+        "structural.elements.exc.den_exc={curve: linear, growth_rate: 2 /day, eps: 0.6}",
+        "structural.turnover={new_exit_rate: 1 /day, new_eliminated_fraction: 0.4, "
+        "stable_elimination_rate: 0.05 /day, elimination: removes, "
+        "constitutive_formation: 0.4 /day}",
+        "pharmacology.protocol={infusions: [{start: 0 min, dose: 2 mg/kg, duration: 40 min}]}",
+        "signalling.enabled=true", "signalling.formation_gain=2000 /day", "seed=5")
+    full = plasticity.open_result(plasticity.run(config, tmp_path / "full.h5"))
+    real = experiment.simulate_many
+
+    def crash_after_third(configs, **kwargs):
+        keep = kwargs["on_result"]
+
+        def once(index, data):
+            keep(index, data)
+            if index == 2:
+                raise KeyboardInterrupt("killed during the drug")
+
+        return real(configs, **{**kwargs, "on_result": once})
+
+    path = tmp_path / "resumed.h5"
+    monkeypatch.setattr(experiment, "simulate_many", crash_after_third)
+    with pytest.raises(KeyboardInterrupt):
+        plasticity.run(config, path)
+    monkeypatch.setattr(experiment, "simulate_many", real)
+    resumed = plasticity.open_result(plasticity.run(config, path))
+    assert resumed.provenance["resumed_segments"] == 3
+    a, b = full.series("clinical"), resumed.series("clinical")
+    assert a["signal_protein"].values.max() > 0
+    for name in ("n_syn_exc_to_exc", "formed_exc_to_exc", "eliminated_exc_to_exc",
+                 "signal_protein", "signal_bdnf"):
+        np.testing.assert_array_equal(b[name].values, a[name].values, err_msg=name)
+    final_a, final_b = full.final_state(), resumed.final_state()
+    assert set(final_a) == set(final_b) and "signal/protein/exc" in final_a
+    for key in final_a:
+        np.testing.assert_array_equal(final_b[key], final_a[key], err_msg=key)

@@ -189,11 +189,16 @@ class ClinicalClock:
         # per population: each cell's rate relative to its population's, smoothed over
         # windows, and the clinical time of the last window
         self.relative: dict[str, np.ndarray] = {}
+        self.last_s: float | None = None
         if initial_state is not None:
             self.relative = {key.partition("/")[2]: np.asarray(value, dtype=float)
                              for key, value in initial_state.items()
                              if key.startswith("relative_rate/")}
-        self.last_s: float | None = None
+            # the clinical time of the last window the smoothing took in (a resumed run
+            # goes on smoothing exactly as the uninterrupted one)
+            last = initial_state.get("clock_time/last_window")
+            if last is not None and len(last):
+                self.last_s = float(np.asarray(last)[0])
         # growth-factor signalling of the target cells (plasticity.model.signalling)
         self.signal: dict[str, np.ndarray] | None = None
         # the reference of the population's AMPA current that the surge is measured
@@ -329,6 +334,7 @@ class ClinicalClock:
         for pop, rel in self.relative.items():
             state[f"relative_rate/{pop}"] = rel.copy()
         self.last_s = seg.clinical_start_s
+        state["clock_time/last_window"] = np.array([self.last_s])
         recurrent = self.src == self.tgt
         el_pre, el_post = sp.elements[self.src]["axon"], sp.elements[self.tgt][self.den]
         pool = ClinicalPool(
