@@ -352,3 +352,24 @@ def test_a_killed_signalling_run_resumes_exactly(tmp_path, monkeypatch):
     assert set(final_a) == set(final_b) and "signal/protein/exc" in final_a
     for key in final_a:
         np.testing.assert_array_equal(final_b[key], final_a[key], err_msg=key)
+
+
+def test_a_run_leaves_the_callers_initial_state_unchanged(tmp_path):
+    """Regression: the clock used to update the caller's 'nnew' array in place, so arms
+    started one after another from one settled network did not start from the same one."""
+    config = small_config(
+        "structural.enabled=true", "synapses.nmda_gating=event", "timeline.mode=clinical",
+        "timeline.end=2 h", "timeline.window_every=1 h", "structural.update_interval=100 ms",
+        "simulation.duration=300 ms", "simulation.warmup=100 ms",
+        "structural.elements.exc.axon={curve: linear, growth_rate: 2 /day, eps: 0.6}",
+        "structural.elements.exc.den_exc={curve: linear, growth_rate: 2 /day, eps: 0.6}",
+        "structural.turnover={new_exit_rate: 4 /day, new_eliminated_fraction: 0.4, "
+        "stable_elimination_rate: 0.5 /day, elimination: removes, "
+        "constitutive_formation: 2 /day}")
+    first = plasticity.open_result(plasticity.run(config, tmp_path / "first.h5"))
+    state = first.final_state()
+    assert state["nnew/exc_to_exc"].any()
+    saved = {key: value.copy() for key, value in state.items()}
+    plasticity.run(config, tmp_path / "second.h5", initial_state=state)
+    for key, value in saved.items():
+        np.testing.assert_array_equal(state[key], value, err_msg=key)

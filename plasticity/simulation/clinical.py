@@ -183,7 +183,10 @@ class ClinicalClock:
         self.src, self.tgt = split_pathway(self.pathway)
         self.den = "den_exc" if self.src == "exc" else "den_inh"
         key = f"nnew/{self.pathway}"
-        self.nnew = None if initial_state is None else initial_state.get(key)
+        # copies throughout: the caller's state (e.g. one settled network that several
+        # arms start from) must not change under it
+        new = None if initial_state is None else initial_state.get(key)
+        self.nnew = None if new is None else np.array(new, dtype=np.int32, copy=True)
         self.lib = _library(config)
         self.daily: dict[int, np.ndarray] = {}  # day -> synapse presence at that day's window
         # per population: each cell's rate relative to its population's, smoothed over
@@ -191,7 +194,7 @@ class ClinicalClock:
         self.relative: dict[str, np.ndarray] = {}
         self.last_s: float | None = None
         if initial_state is not None:
-            self.relative = {key.partition("/")[2]: np.asarray(value, dtype=float)
+            self.relative = {key.partition("/")[2]: np.array(value, dtype=float, copy=True)
                              for key, value in initial_state.items()
                              if key.startswith("relative_rate/")}
             # the clinical time of the last window the smoothing took in (a resumed run
@@ -208,7 +211,8 @@ class ClinicalClock:
             carried = {name: initial_state.get(f"signal/{name}/{self.tgt}")
                        for name in signalling.CARRIED}
             if all(v is not None for v in carried.values()):
-                self.signal = {k: np.asarray(v, dtype=float) for k, v in carried.items()}
+                self.signal = {k: np.array(v, dtype=float, copy=True)
+                               for k, v in carried.items()}
             reference = initial_state.get(f"signal_reference/{self.tgt}")
             if reference is not None:
                 self.ampa_reference = np.asarray(reference, dtype=float).copy()
