@@ -366,10 +366,20 @@ def test_a_run_leaves_the_callers_initial_state_unchanged(tmp_path):
         "structural.turnover={new_exit_rate: 4 /day, new_eliminated_fraction: 0.4, "
         "stable_elimination_rate: 0.5 /day, elimination: removes, "
         "constitutive_formation: 2 /day}")
-    first = plasticity.open_result(plasticity.run(config, tmp_path / "first.h5"))
+    # the first run is 10 days long: its last window is at 5 days
+    longer = plasticity.load_config(config.model_dump(mode="json"), [
+        "timeline.end=10 day", "timeline.window_every=5 day"])
+    first = plasticity.open_result(plasticity.run(longer, tmp_path / "first.h5"))
     state = first.final_state()
     assert state["nnew/exc_to_exc"].any()
+    assert "clock_time/last_window" in state
     saved = {key: value.copy() for key, value in state.items()}
-    plasticity.run(config, tmp_path / "second.h5", initial_state=state)
+    second = plasticity.open_result(plasticity.run(config, tmp_path / "second.h5",
+                                                   initial_state=state))
     for key, value in saved.items():
         np.testing.assert_array_equal(state[key], value, err_msg=key)
+    # regression: the first run's clock time (5 days) used to be taken as the last window
+    # of the second run's timeline (from 0 h), and its rate smoothing blew up
+    before = first.series("clinical")["n_syn_exc_to_exc"].values[-1]
+    after = second.series("clinical")["n_syn_exc_to_exc"].values
+    assert np.all(np.abs(after / before - 1.0) < 0.2), (before, after)

@@ -254,7 +254,8 @@ class ClinicalClock:
             return ca
         observed = ca / mean
         previous = self.relative.get(pop)
-        if previous is None or len(previous) != len(ca) or self.last_s is None:
+        if (previous is None or len(previous) != len(ca) or self.last_s is None
+                or seg.clinical_start_s < self.last_s):
             relative = observed
         else:
             weight = 1.0 - np.exp(-(seg.clinical_start_s - self.last_s) / tau)

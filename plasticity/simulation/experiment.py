@@ -131,6 +131,11 @@ def _timeline_series(
     return Series("timeline", np.arange(len(segs)) * duration_ms, variables)
 
 
+#: Keys of a structural state that hold clinical times of the run that wrote them (dropped
+#: from a state another run starts from).
+FOREIGN_CLOCK_KEYS = ("clock_time/", "signal_reference/")
+
+
 def _clinical_series(config: Config, datas: list[RunData]) -> list[Series]:
     """The clinical clock's updates of every interval as one series on clinical time."""
     if config.timeline.mode != "clinical":
@@ -241,6 +246,10 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
         if not config.structural.enabled:
             raise ValueError("initial_state is a structural state: it needs "
                              "structural.enabled true")
+        # clinical times of another run's clock mean nothing on this run's timeline: the
+        # clock's smoothing and the surge reference start again from this run's windows
+        initial_state = {k: v for k, v in initial_state.items()
+                         if not k.startswith(FOREIGN_CLOCK_KEYS)}
         digest = hashlib.sha256()
         for name in sorted(initial_state):
             digest.update(name.encode())
