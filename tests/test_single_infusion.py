@@ -1,7 +1,7 @@
 """A small version of the single-infusion experiment (issue 13, T10 criteria 2-6).
 
 ``configs/single_infusion.yaml`` (calibrated pathways, stressed turnover) on a
-400-cell network with 2 s windows, 3 seeds, from the network's own start
+400-cell network with 1 s windows, 3 seeds, from the network's own start
 (not settled: the drug-free arm of each seed runs the same windows and the
 comparison is paired). This network fires at about 15 Hz, three times the
 default's, so its set point is moved to its own rate (eps 0.155) and the
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SMALL = [
     "network.n_exc=320", "network.n_pv=60", "network.n_sst=20",
-    "simulation.duration=2 s", "simulation.warmup=500 ms",
+    "simulation.duration=1 s", "simulation.warmup=300 ms",
     # 32 E->E synapses per cell: the stressed tone for that count (0.9 x 32 / 22.6 days)
     "structural.turnover.constitutive_formation=1.274 /day",
     "structural.elements.exc.axon.eps=0.155", "structural.elements.exc.den_exc.eps=0.155",
