@@ -183,12 +183,11 @@ class Config(Section):
                 "to 0 or use the clinical clock)"
             )
         conductance = self.network.cell_model == "conductance"
-        if sp.sensor.input != "spikes":
-            for pop, _ in sp.element_pathways():
-                if not conductance or self.network.size("exc") == 0:
-                    raise ValueError(
-                        f"structural.sensor.input '{sp.sensor.input}' needs NMDA receptors "
-                        f"on {pop} cells (network.cell_model 'conductance')")
+        if sp.sensor.input != "spikes" and (not conductance or self.network.size("exc") == 0):
+            pop = next(iter(sp.element_pathways()))[0]
+            raise ValueError(
+                f"structural.sensor.input '{sp.sensor.input}' needs NMDA receptors "
+                f"on {pop} cells (network.cell_model 'conductance')")
         if conductance and any(p.startswith("exc_") for p in sp.pathways):
             if self.synapses.nmda_gating != "event":
                 raise ValueError(
