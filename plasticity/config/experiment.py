@@ -177,10 +177,10 @@ class Config(Section):
                         f"structural.clinical_update_interval "
                         f"({format_quantity(sp.clinical_update_interval)}) from timeline.start")
         elif (sp.turnover.new_exit_rate > 0 or sp.turnover.stable_elimination_rate > 0
-              or sp.turnover.constitutive_formation > 0):
+              or sp.turnover.constitutive_formation > 0 or sp.turnover.new_weight < 1):
             raise ValueError(
                 "structural.turnover works with timeline.mode 'clinical' only (set the rates "
-                "to 0 or use the clinical clock)"
+                "to 0 and new_weight to 1, or use the clinical clock)"
             )
         conductance = self.network.cell_model == "conductance"
         if sp.sensor.input != "spikes" and (not conductance or self.network.size("exc") == 0):

@@ -65,6 +65,15 @@ class TurnoverConfig(Section):
     random: formation balances elimination, and the synapse count stays with
     the rule. The defaults are off (rates 0); ``configs/baseline.yaml``
     sets them from two-photon data.
+
+    Weights follow maturity with ``new_weight < 1``: a new synapse transmits
+    with that fraction of the pathway's weights (``g_ampa``, ``g_nmda``, the
+    weights of a stable synapse) and with the full weight once stable. New
+    spines are small and often still lack a synapse (Knott et al. 2006, Nat
+    Neurosci 9:1117; Holtmaat et al. 2006, Nature 441:979), and AMPA-receptor
+    content scales with spine-head volume (Matsuzaki et al. 2001, Nat
+    Neurosci 4:1086). Two states of weight, not a growth over days, is our
+    simplification.
     """
 
     new_exit_rate: Rate = Field("0 /day", description="Rate at which new synapses stop being "
@@ -80,6 +89,31 @@ class TurnoverConfig(Section):
         "0 /day", description="Elements grown per neuron and unit time on both sides of the "
         "pathway, independently of activity (the growth-factor tone that balances "
         "elimination; lowered by chronic stress).")
+    new_weight: float = Field(
+        1.0, gt=0.0, le=1.0, description="Weight of a new synapse relative to a stable one "
+        "(both AMPA and NMDA); it takes the full weight when it stabilises. 1: weights do not "
+        "follow maturity.")
+
+    @property
+    def weights_follow_maturity(self) -> bool:
+        """True when new synapses are weaker than stable ones (``new_weight < 1``)."""
+        return self.new_weight < 1.0
+
+    def steady_new_share(self) -> float:
+        """Share of synapses that are new at the steady state of the two-state process.
+
+        ``(1/k_x) / (1/k_x + (1 - a)/k_s)`` with ``elimination: removes`` and both
+        rates > 0 (each synapse's time as new over its expected lifetime); 0 otherwise
+        (the clock then starts with every synapse stable).
+        """
+        k_x, k_s = float(self.new_exit_rate), float(self.stable_elimination_rate)
+        if self.elimination != "removes" or k_x <= 0 or k_s <= 0:
+            return 0.0
+        return (1.0 / k_x) / (1.0 / k_x + (1.0 - self.new_eliminated_fraction) / k_s)
+
+    def mean_weight_factor(self) -> float:
+        """Expected weight per synapse at steady state, in units of a stable synapse."""
+        return 1.0 - (1.0 - self.new_weight) * self.steady_new_share()
 
 
 class SensorConfig(Section):

@@ -81,8 +81,11 @@ def _structural_key(config: Config) -> dict[str, Any] | None:
     if not sp.enabled:
         return None
     data = sp.model_dump(mode="json")
-    for key in ("tau_ca", "beta_ca", "sensor"):
+    # run-time values (inputs of the build) and values the clinical clock uses in Python
+    for key in ("tau_ca", "beta_ca", "sensor", "turnover", "clinical_update_interval",
+                "rate_smoothing"):
         data.pop(key)
+    data["weights_follow_maturity"] = sp.turnover.weights_follow_maturity
     data["elements"] = {
         pop: {el: {k: v[k] for k in ("curve", "continuous", "tau_vacant")}
               for el, v in els.items()}

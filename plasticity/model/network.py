@@ -51,6 +51,7 @@ from plasticity.model.structural import (
     element_values,
     param_units,
     population_elements,
+    weights_follow_maturity,
 )
 from plasticity.pharmacology.block import thermal_voltage
 
@@ -242,6 +243,8 @@ def network_inputs(
             inputs[getattr(group, name)] = values[name]
     if built.engine is not None:
         inputs[built.engine.stats.growth_scale] = float(growth_scale)
+        if "new_weight" in built.engine.stats.variables:
+            inputs[built.engine.stats.new_weight] = config.structural.turnover.new_weight
     for pathway, s in built.synapses.items():
         cfg = config.synapses.pathway(pathway)
         if "w_psc" in s.variables:
@@ -475,6 +478,8 @@ def build_network(config: Config, concentration_uM: Any = None,
             channels = [Channel(f"g_gaba_{src}_{sfx}", "w_gaba")]
         if pathway in plastic:
             model += "\nnsyn : integer"
+            if weights_follow_maturity(config):
+                model += "\nefficacy : 1"  # summed weight of its synapses (stable = 1)
             s = b2.Synapses(groups[src], groups[tgt], model, name=pathway)
             plastic_channels[pathway] = channels
         else:
@@ -524,6 +529,10 @@ def _finish(config, built, synapses, objects) -> None:
             s.connect(condition=condition, p=sp.candidate_density)
             if sp.initial == "pathway":
                 s.nsyn = f"int(rand() < p_from_{src}_post / {sp.candidate_density!r})"
+            if "efficacy" in s.variables:
+                # the expected weight at the steady share of new synapses; a restored
+                # state (every window after the first) brings its own
+                s.efficacy = f"nsyn * {sp.turnover.mean_weight_factor()!r}"
             pools[s.name] = s
             continue
         condition = "i != j" if recurrent else None
@@ -551,6 +560,8 @@ def _finish(config, built, synapses, objects) -> None:
     if pools:
         built.engine = build_engine(config, groups, pools, control, built.plastic_channels)
         inputs[built.engine.stats.growth_scale] = 1.0
+        if "new_weight" in built.engine.stats.variables:
+            inputs[built.engine.stats.new_weight] = sp.turnover.new_weight
         objects += built.engine.objects
 
     spike_monitors = {}

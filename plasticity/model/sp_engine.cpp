@@ -46,6 +46,11 @@ struct Pool {           // candidate synapses of one plastic pathway
     double* stat_created;
     double* stat_deleted;
     double created, deleted;
+    // weights follow maturity (clinical clock): per candidate, the summed weight of its
+    // synapses in units of a stable one, and the weight a newly formed synapse starts
+    // with; null when every synapse counts fully
+    std::vector<double>* efficacy = nullptr;
+    const double* new_weight = nullptr;
 };
 
 struct Type {           // one synapse type: all pools between these elements
@@ -124,6 +129,10 @@ inline void release(Element* e, int i) {
 }
 
 inline void remove_one(Type& t, Pool* p, int32_t k) {
+    if (p->efficacy != nullptr) {  // a synapse of the candidate's mean weight goes
+        double& e = (*p->efficacy)[k];
+        e = (*p->nsyn)[k] > 1 ? std::max(0.0, e - e / (*p->nsyn)[k]) : 0.0;
+    }
     (*p->nsyn)[k] -= 1;
     release(t.pre[p->pre_side], (*p->pre)[k]);
     release(t.post[p->post_side], (*p->post)[k]);
@@ -208,6 +217,7 @@ void update_type(Type& t, std::mt19937_64& gen) {
         if (k < 0) continue;  // not a candidate pair (candidate_density < 1)
         if (!t.multapses && (*p->nsyn)[k] > 0) continue;
         (*p->nsyn)[k] += 1;
+        if (p->efficacy != nullptr) (*p->efficacy)[k] += *p->new_weight;
         t.pre[s.first]->conn[s.second] += 1;
         t.post[d.first]->conn[d.second] += 1;
         p->created += 1;
@@ -263,7 +273,8 @@ struct Delivery {
     const int32_t* spikespace;  // Brian2 spike space of the source: ids, count at [n_pre]
     int n_pre;
     int slots;                  // delay in steps + 1
-    std::vector<int32_t> act_start, act_post, act_n;  // synapses by source cell
+    std::vector<int32_t> act_start, act_post;  // synapses by source cell
+    std::vector<double> act_n;                 // their count (or summed weight)
     std::vector<Channel> channels;
 };
 
@@ -276,7 +287,9 @@ void rebuild_active(Delivery& d) {
         for (int32_t s = p.out_start[i]; s < p.out_start[i + 1]; s++) {
             const int32_t k = p.out_index[s];
             const int32_t c = (*p.nsyn)[k];
-            if (c > 0) { d.act_post.push_back((*p.post)[k]); d.act_n.push_back(c); }
+            if (c <= 0) continue;
+            d.act_post.push_back((*p.post)[k]);
+            d.act_n.push_back(p.efficacy != nullptr ? (*p.efficacy)[k] : (double)c);
         }
         d.act_start[i + 1] = (int32_t)d.act_post.size();
     }
@@ -322,8 +335,9 @@ void deliver(Delivery& d, long step) {
 
 // Restore the state of an earlier run (the previous segment of a timeline):
 // for each pool int64 m then m x int32 nsyn, for each element int64 n then
-// n x float64 z, for each calcium sensor int64 n then n x float64, in the
-// order the glue code lists them (plasticity.model.structural.write_state).
+// n x float64 z, for each calcium sensor int64 n then n x float64, then for
+// each pool whose weights follow maturity int64 m then m x float64 efficacy, in
+// the order the glue code lists them (plasticity.model.structural.write_state).
 // Returns false when there is no such file; a file that does not fit this
 // network is an error.
 bool load_state(const std::string& path, std::vector<Pool>& pools,
@@ -343,6 +357,10 @@ bool load_state(const std::string& path, std::vector<Pool>& pools,
         block(reinterpret_cast<char*>(p.nsyn->data()), (int64_t)p.nsyn->size(), sizeof(int32_t));
     for (Element& e : els) block(reinterpret_cast<char*>(e.z), e.n, sizeof(double));
     for (auto& c : calcium) block(reinterpret_cast<char*>(c.first), c.second, sizeof(double));
+    for (Pool& p : pools)
+        if (p.efficacy != nullptr)
+            block(reinterpret_cast<char*>(p.efficacy->data()), (int64_t)p.efficacy->size(),
+                  sizeof(double));
     return true;
 }
 

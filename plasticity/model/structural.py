@@ -56,6 +56,8 @@ __all__ = [
     "population_elements",
     "read_snapshots",
     "state_layout",
+    "weights_follow_maturity",
+    "with_efficacy",
     "write_state",
 ]
 
@@ -265,16 +267,53 @@ def pool_order(config: Config) -> list[str]:
     return kinds["exc"] + kinds["inh"]
 
 
+def weights_follow_maturity(config: Config) -> bool:
+    """True when plastic synapses carry a per-candidate weight (``turnover.new_weight < 1``)."""
+    sp = config.structural
+    return sp.enabled and sp.turnover.weights_follow_maturity
+
+
 def state_layout(config: Config) -> list[str]:
     """Keys of the structural state in the order of the engine's state file.
 
     ``nsyn/<pathway>`` (per candidate), ``z_<element>/<population>`` and
-    ``Ca/<population>`` (per neuron).
+    ``Ca/<population>`` (per neuron); with weights that follow maturity,
+    ``efficacy/<pathway>`` (per candidate: the summed weight of its synapses in
+    units of a stable synapse) last.
     """
     elements = population_elements(config)
-    return ([f"nsyn/{p}" for p in pool_order(config)]
-            + [f"z_{el}/{pop}" for pop, els in elements.items() for el in els]
-            + [f"Ca/{pop}" for pop in elements])
+    layout = ([f"nsyn/{p}" for p in pool_order(config)]
+              + [f"z_{el}/{pop}" for pop, els in elements.items() for el in els]
+              + [f"Ca/{pop}" for pop in elements])
+    if weights_follow_maturity(config):
+        layout += [f"efficacy/{p}" for p in pool_order(config)]
+    return layout
+
+
+def with_efficacy(config: Config, state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``state`` with ``efficacy/<pathway>`` added where the config needs it and it lacks it.
+
+    From the counts of new synapses (``nnew/<pathway>``) where the state has them,
+    ``nsyn - (1 - new_weight) nnew``; else the steady-state expectation,
+    ``nsyn`` times :meth:`~plasticity.config.TurnoverConfig.mean_weight_factor`
+    (a state of a run whose weights did not follow maturity).
+    """
+    if not weights_follow_maturity(config):
+        return state
+    turnover = config.structural.turnover
+    out = dict(state)
+    for pathway in pool_order(config):
+        key = f"efficacy/{pathway}"
+        nsyn = state.get(f"nsyn/{pathway}")
+        if key in state or nsyn is None:
+            continue
+        nsyn = np.asarray(nsyn, dtype=float)
+        nnew = state.get(f"nnew/{pathway}")
+        if nnew is not None and len(nnew) == len(nsyn):
+            out[key] = nsyn - (1.0 - turnover.new_weight) * np.minimum(nnew, nsyn)
+        else:
+            out[key] = nsyn * turnover.mean_weight_factor()
+    return out
 
 
 def write_state(path: Path, layout: list[str], state: dict[str, np.ndarray]) -> None:
@@ -298,7 +337,7 @@ def engine_state(engine: Engine, groups: dict) -> dict[str, np.ndarray]:
     state = {}
     for key in engine.layout:
         name, _, owner = key.partition("/")
-        source = engine.pools[owner] if name == "nsyn" else groups[owner]
+        source = engine.pools[owner] if name in ("nsyn", "efficacy") else groups[owner]
         state[key] = np.array(getattr(source, name)[:])
     return state
 
@@ -401,6 +440,9 @@ def _glue_code(config: Config, groups: dict, pools: dict, stats: b2.NeuronGroup,
                 f"        {p}.pre = &{arr(s.variables['_synaptic_pre'], True)};",
                 f"        {p}.post = &{arr(s.variables['_synaptic_post'], True)};",
                 f"        {p}.nsyn = &{arr(s.variables['nsyn'], True)};",
+                *([f"        {p}.efficacy = &{arr(s.variables['efficacy'], True)};",
+                   f"        {p}.new_weight = &{arr(stats.variables['new_weight'])}[0];"]
+                  if "efficacy" in s.variables else []),
                 f"        {p}.pre_side = {srcs.index(src)};",
                 f"        {p}.post_side = {tgts.index(tgt)};",
                 f"        {p}.n_post = {len(groups[tgt])};",
@@ -464,9 +506,10 @@ def build_engine(config: Config, groups: dict, pools: dict, control: b2.NeuronGr
     """
     sp = config.structural
     stat_vars = [f"{kind}_{p}" for p in sp.pathways for kind in ("n", "created", "deleted")]
+    shared = ["growth_scale"] + (["new_weight"] if weights_follow_maturity(config) else [])
     stats = b2.NeuronGroup(
         1,
-        "\n".join(["sp_dummy : 1", "growth_scale : 1 (shared, constant)"]
+        "\n".join(["sp_dummy : 1"] + [f"{v} : 1 (shared, constant)" for v in shared]
                   + [f"{v} : 1" for v in stat_vars]),
         name="sp_stats",
     )

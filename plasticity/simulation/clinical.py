@@ -225,11 +225,9 @@ class ClinicalClock:
         from the config's seed (else the count would first overshoot as the new
         pool fills, then sink over 1/k_s).
         """
-        turnover = self.config.structural.turnover
-        k_x, k_s = float(turnover.new_exit_rate), float(turnover.stable_elimination_rate)
-        if turnover.elimination != "removes" or k_x <= 0 or k_s <= 0:
+        share = self.config.structural.turnover.steady_new_share()
+        if share <= 0:
             return np.zeros(len(nsyn), dtype=np.int32)
-        share = (1.0 / k_x) / (1.0 / k_x + (1.0 - turnover.new_eliminated_fraction) / k_s)
         rng = np.random.default_rng(segment_seed(self.config.seed + 104729, 0))
         return rng.binomial(np.asarray(nsyn, dtype=np.int64), share).astype(np.int32)
 
@@ -371,10 +369,17 @@ class ClinicalClock:
         state[nsyn_key], state[zpre_key], state[zpost_key] = pool.nsyn, pool.z_pre, pool.z_post
         self.nnew = pool.nnew
         state[f"nnew/{self.pathway}"] = pool.nnew.copy()
+        # weights follow maturity: a new synapse transmits with new_weight of a stable one
+        missing = 1.0 - turnover.new_weight
+        if turnover.weights_follow_maturity:
+            state[f"efficacy/{self.pathway}"] = (pool.nsyn.astype(float)
+                                                 - missing * pool.nnew.astype(float))
         times_ms = (seg.clinical_start_s + step * np.arange(1, n_updates + 1)) * 1e3
         data.structure["clinical_time_ms"] = times_ms
         for k, field in enumerate(RECORD_FIELDS):
             data.structure[f"clinical_{field}"] = records[:, k]
+        # summed weight of the pathway's synapses, in units of a stable synapse
+        data.structure["clinical_weight"] = records[:, 0] - missing * records[:, 5]
         change, noise = window_stationarity(config, data, self.tgt)
         data.structure["window_stationarity"] = np.array([change])
         data.structure["window_stationarity_noise"] = np.array([noise])

@@ -157,11 +157,17 @@ def _clinical_series(config: Config, datas: list[RunData]) -> list[Series]:
             "1", f"{text} ({pathway})")
         for field, text in meaning.items()
     }
+    timed = [d for d in datas if "clinical_time_ms" in d.structure]
+    if config.structural.turnover.weights_follow_maturity and all(
+            "clinical_weight" in d.structure for d in timed):
+        variables[f"weight_{pathway}"] = (
+            np.concatenate([d.structure.get("clinical_weight", np.zeros(0)) for d in datas]),
+            "1", f"summed weight of the synapses after the update, in stable synapses "
+            f"(new ones count structural.turnover.new_weight; {pathway})")
     signals = {"bdnf": "BDNF translation", "mtor": "mTORC1 activity",
                "protein": "synaptic-protein signal"}
     for name, text in signals.items():
-        if all(f"clinical_signal_{name}" in d.structure for d in datas if
-               "clinical_time_ms" in d.structure):
+        if all(f"clinical_signal_{name}" in d.structure for d in timed):
             variables[f"signal_{name}"] = (
                 np.concatenate([d.structure.get(f"clinical_signal_{name}", np.zeros(0))
                                 for d in datas]),

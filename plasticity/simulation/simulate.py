@@ -40,6 +40,7 @@ from plasticity.model.structural import (
     WINDOW_READOUTS,
     engine_state,
     read_snapshots,
+    with_efficacy,
     write_state,
 )
 from plasticity.progress import ProgressBar
@@ -320,7 +321,8 @@ def _run_standalone(
             results_dir = work / f"run{index}"
             results_dir.mkdir()
             if carry and state and built.engine is not None:
-                write_state(results_dir / STATE_FILE, built.engine.layout, state)
+                write_state(results_dir / STATE_FILE, built.engine.layout,
+                            with_efficacy(point, state))
             noise = None if noise_seeds is None else noise_seeds[index]
             args = _command_line(built.inputs_for(point, trace, growth_scales[index], noise),
                                  results_dir)
