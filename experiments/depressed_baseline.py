@@ -96,6 +96,9 @@ for name, result in runs.items():
         "corr_sd": float(windows["exc_pair_correlation"].std()),
         "gamma": float(windows["exc_gamma_fraction"].mean()),
         "per_cell": float(np.mean(n[keep])) / n_cells,
+        # summed weight over count: a stable synapse weighs 1, a new one new_weight
+        "weight": (float(np.mean(clinical["weight_exc_to_exc"].values[keep] / n[keep]))
+                   if "weight_exc_to_exc" in clinical else 1.0),
     }
 
 c, s = rows["control"], rows["stressed"]
@@ -106,6 +109,8 @@ print(f"drift over the last 7 days: control {c['drift']:+.2%}, stressed {s['drif
       "(target: under 2 %)")
 print(f"stable synapses {s['stable'] / c['stable'] - 1:+.1%}, new synapses "
       f"{s['new'] / c['new'] - 1:+.1%} (stressed against control)")
+print(f"mean weight per synapse (stable = 1): control {c['weight']:.4f}, stressed "
+      f"{s['weight']:.4f} ({s['weight'] / c['weight'] - 1:+.2%}; Radley 2008: smaller spines)")
 for key, text in (("gain", "formation per day (imaging)"),
                   ("loss", "elimination per day (imaging)")):
     print(f"{text}: control {c[key]:.2%}, stressed {s[key]:.2%}")

@@ -190,6 +190,34 @@ print(f"3. gain at 12 h {fmt(ci(g12), 100, ' %')}, at 24 h {fmt(ci(g24), 100, ' 
       f"restored at 24 h {fmt(ci(restored), 100, ' %')} (criterion >= 50 %) -> "
       f"{'pass' if verdicts['3 restores half the deficit by 24 h'] else 'FAIL'}")
 
+
+
+def weight_at(result, hours: float) -> float | None:
+    """Summed E->E weight at ``hours`` (new synapses at structural.turnover.new_weight)."""
+    clinical = result.series("clinical")
+    if "weight_exc_to_exc" not in clinical:
+        return None
+    t = clinical["clinical_time_h"].values
+    return float(clinical["weight_exc_to_exc"].values[np.argmin(np.abs(t - hours))])
+
+
+def weight_gain(arm: str, hours: float) -> np.ndarray | None:
+    """Summed E->E weight against the drug-free arm, per seed (relative to the start)."""
+    if weight_at(results[arm][seeds[0]], 0.0) is None:
+        return None
+    return np.array([(weight_at(results[arm][s], hours) - weight_at(results["drug-free"][s],
+                                                                      hours))
+                     / weight_at(results["drug-free"][s], 0.0) for s in seeds])
+
+
+for hours in (24.0, 168.0):
+    w = weight_gain("drug", hours)
+    if w is not None:
+        count = gain("drug", hours)
+        print(f"   summed E->E weight at {hours / 24:g} d against drug-free "
+              f"{fmt(ci(w), 100, ' %')} (synapse count {fmt(ci(count), 100, ' %')}; new "
+              "synapses weigh structural.turnover.new_weight)")
+
 formed = np.array([events(results["drug"][s], "formed", 0.0, 24.0)
                    / events(results["drug-free"][s], "formed", 0.0, 24.0) for s in seeds])
 lost = np.array([events(results["drug"][s], "lost", 0.0, 24.0)
