@@ -588,6 +588,8 @@ EXPECTED_RECEPTORS = {
                           "exc_to_sst": (*_C, True)},
     "glun2b_interneurons": {"exc_to_exc": (*_A, True), "exc_to_pv": (*_B, True),
                             "exc_to_sst": (*_B, True)},
+    "glun2b_pyramidal": {"exc_to_exc": (*_B, True), "exc_to_pv": (*_D, False),
+                         "exc_to_sst": (*_C, False)},
 }
 
 #: The measured IC50s in 1 mM Mg2+ at -66 mV (Kotermanski & Johnson 2009), which the

@@ -308,6 +308,7 @@ class PharmacologyConfig(Section):
         "exc_only",
         "interneurons_only",
         "glun2b_interneurons",
+        "glun2b_pyramidal",
     ] = "glun2cd_interneurons"
     temperature_C: float = Field(35.0, ge=0.0, le=45.0)
     trace_dt: Time = Field(

@@ -90,6 +90,17 @@ not a settled fact, so it is a named, switchable parameter set:
     interneurons must come from use: run it with ``block_model: kinetic``.
     GluN2B carries the strong Mg2+ block of GluN2A/B, so the drug-free network
     differs from the default's (less NMDA drive to interneurons).
+``glun2b_pyramidal``
+    Miller et al. (2014, eLife 3:e03581): deleting GluN2B from cortical
+    principal neurons only mimics and occludes ketamine's actions on
+    behaviour, excitatory transmission, mTOR activation and synaptic protein
+    synthesis; these receptors are activated by ambient glutamate at rest.
+    The drug acts through pyramidal GluN2B (E->E receptors GluN2B, blocked);
+    the interneuron pathways keep the default's subunits and Mg2+ block but
+    are not blocked, so the drug-free network is the default's and there is
+    no disinhibition: the block at rest of pyramidal cells is all the drug
+    does. The opposite of ``glun2b_interneurons``; set
+    ``receptors.exc_to_pv.blocked: true`` to add the interneuron block back.
 
 Use-dependent trapping block (``block_model: kinetic``)
 -------------------------------------------------------
@@ -208,6 +219,11 @@ HYPOTHESES: dict[str, dict[str, dict]] = {
         "exc_to_exc": _receptor("GluN2A"),
         "exc_to_pv": _receptor("GluN2B"),
         "exc_to_sst": _receptor("GluN2B"),
+    },
+    "glun2b_pyramidal": {
+        "exc_to_exc": _receptor("GluN2B"),
+        "exc_to_pv": _receptor("GluN2D", blocked=False),
+        "exc_to_sst": _receptor("GluN2C", blocked=False),
     },
 }
 
