@@ -73,6 +73,8 @@ DIMENSIONS: dict[str, tuple[Any, str]] = {
     "rate_per_concentration": ((brian2.hertz / brian2.molar).dim, "0.144 /uM/ms"),
     "mass": (brian2.kilogram.dim, "70 kg"),
     "volume_per_mass": ((brian2.units.allunits.liter / brian2.kilogram).dim, "0.063 L/kg"),
+    "clearance_per_mass": (
+        (brian2.units.allunits.liter / brian2.second / brian2.kilogram).dim, "0.0714 L/h/kg"),
     "dimensionless": (get_dimensions(1), "0.5"),
 }
 

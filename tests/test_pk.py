@@ -18,10 +18,12 @@ from scipy.integrate import solve_ivp
 
 from plasticity.pharmacology.pk import (
     DEFAULT_PK_SET,
+    METABOLITES_DEFAULT,
     MOLAR_MASS_BASE,
     MOLAR_MASS_HCL,
     PK_SETS,
     Infusion,
+    MetaboliteParameters,
     PKParameters,
     base_fraction,
     check_no_overlap,
@@ -239,6 +241,59 @@ def test_one_compartment_closed_form_bolus_with_effect_site():
         c0 * math.exp(-k * t_peak) * ke0 / (ke0 - k) * (1 - math.exp(-(ke0 - k) * t_peak)),
         rel=1e-9,
     )
+
+
+def test_metabolite_chain_matches_the_bateman_closed_form():
+    """Bolus into one compartment, then ketamine -> norketamine -> HNK, all first order.
+
+    With D' = f_NK D / M (umol) and rates k (ketamine), a (NK), b (HNK):
+    NK(t) = D' k (e^-kt - e^-at) / (a - k) and
+    HNK(t) = f_HNK a D' k [e^-kt / ((a - k)(b - k)) + e^-at / ((k - a)(b - a))
+                           + e^-bt / ((k - b)(a - b))] (Bateman 1910).
+    """
+    params = one_compartment()
+    met = MetaboliteParameters(nk_fraction=0.8, nk_k_per_min=0.004, hnk_fraction=0.2,
+                               hnk_v_l_per_kg=2.0, hnk_k_per_min=0.001)
+    weight, dose = 70.0, 1.0
+    times = np.linspace(0.0, 3000.0, 31)
+    result = simulate_pk(params, [Infusion(0.0, dose, 0.0, salt="base")], weight, times,
+                         metabolites=met)
+    k, a, b = params.k10, met.nk_k_per_min, met.hnk_k_per_min
+    d = met.nk_fraction * dose * weight * 1000.0 / MOLAR_MASS_BASE
+    nk = d * k * (np.exp(-k * times) - np.exp(-a * times)) / (a - k)
+    hnk = met.hnk_fraction * a * d * k * (
+        np.exp(-k * times) / ((a - k) * (b - k)) + np.exp(-a * times) / ((k - a) * (b - a))
+        + np.exp(-b * times) / ((k - b) * (a - b)))
+    np.testing.assert_allclose(result.norketamine_umol, nk, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(result.hnk_umol, hnk, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(result.hnk_uM, hnk / (met.hnk_v_l_per_kg * weight), rtol=1e-12)
+    # the parent is unchanged by following its metabolites
+    plain = simulate_pk(params, [Infusion(0.0, dose, 0.0, salt="base")], weight, times)
+    np.testing.assert_array_equal(result.plasma_ng_per_ml, plain.plasma_ng_per_ml)
+    assert plain.hnk_uM is None
+
+
+def test_default_metabolites_give_15_percent_of_the_dose_as_hnk_with_a_14_h_half_life():
+    """15 % of the dose becomes HNK (0.8 x 0.1875) and HNK is cleared at 5 L/h per 70 kg
+    from 100 L per 70 kg: after a dose has turned over, AUC_HNK x CL_HNK = 0.15 x dose."""
+    assert METABOLITES_DEFAULT.nk_fraction * METABOLITES_DEFAULT.hnk_fraction == pytest.approx(
+        0.15)
+    assert math.log(2) / METABOLITES_DEFAULT.hnk_k_per_min / 60 == pytest.approx(13.86, abs=0.01)
+    times = np.linspace(0.0, 60 * 24 * 20.0, 20001)  # 20 days
+    result = simulate_pk(PK_SETS["domino"], [ZARATE_BASE], 70.0, times,
+                         metabolites=METABOLITES_DEFAULT)
+    auc_umol_min_per_l = np.trapezoid(result.hnk_uM, times)
+    cl_l_per_min = 5.0 / 60.0
+    dose_umol = 0.5 * 70.0 * 1000.0 / MOLAR_MASS_BASE
+    assert auc_umol_min_per_l * cl_l_per_min == pytest.approx(0.15 * dose_umol, rel=1e-3)
+
+
+@pytest.mark.parametrize("changes, pattern", [
+    ({"nk_fraction": 1.5}, "nk_fraction"), ({"hnk_k_per_min": 0.0}, "hnk_k_per_min"),
+])
+def test_metabolite_parameter_validation(changes, pattern):
+    with pytest.raises(ValueError, match=pattern):
+        dataclasses.replace(METABOLITES_DEFAULT, **changes)
 
 
 # --------------------------------------------------------------------------- #

@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 
 from plasticity.config.synapses import EXCITATORY_PATHWAYS
 from plasticity.config.types import (
+    ClearancePerMass,
     ClinicalTime,
     ClinicalTimeNonNeg,
     ClinicalTimePos,
@@ -32,8 +33,9 @@ from plasticity.pharmacology.block import HYPOTHESES, ic50_in_mg_uM
 from plasticity.pharmacology.pk import intervals_overlap
 from plasticity.units import format_quantity
 
-__all__ = ["InfusionConfig", "PKParametersConfig", "PharmacologyConfig", "ProtocolConfig",
-           "ReceptorBlockConfig", "ReceptorOverride", "RepeatConfig"]
+__all__ = ["HNKActionConfig", "InfusionConfig", "MetabolitesConfig", "PKParametersConfig",
+           "PharmacologyConfig", "ProtocolConfig", "ReceptorBlockConfig", "ReceptorOverride",
+           "RepeatConfig"]
 
 
 class InfusionConfig(Section):
@@ -90,6 +92,34 @@ class PKParametersConfig(Section):
         return self
 
 
+class MetabolitesConfig(Section):
+    """Norketamine and hydroxynorketamine (HNK) compartments of the PK.
+
+    A share ``nk_fraction`` of the eliminated ketamine becomes norketamine,
+    cleared with ``nk_half_life``; a share ``hnk_fraction`` of the eliminated
+    norketamine becomes HNK, in ``hnk_volume`` and cleared at
+    ``hnk_clearance`` (:mod:`plasticity.pharmacology.pk`). Sources
+    (docs/notes/ketamine_pathways_parameters.md 7): about 80 % of ketamine
+    becomes norketamine and about 15 % of the dose hydroxynorketamines (Mion &
+    Villevieille 2013, read in a secondary source), HNK forms from
+    norketamine (Desta et al. 2012); the HNK clearance follows from the
+    measured HNK/ketamine AUC ratios after IV ketamine (1.7 S, 3.1 R;
+    Anesthesiology 135:326, 2021). The norketamine half-life and the HNK
+    volume are our choices. ``r_share`` is the (2R,6R) isomer's share of
+    HNK, 3.1/(3.1 + 1.7) from the same AUC ratios; ``free_fraction`` the
+    unbound share at the receptors (unknown; our choice 1).
+    """
+
+    nk_fraction: float = Field(0.8, ge=0.0, le=1.0)
+    nk_half_life: ClinicalTimePos = "5 h"
+    hnk_fraction: float = Field(0.1875, ge=0.0, le=1.0, description="Share of the eliminated "
+                                "norketamine that becomes HNK (0.1875: 15 % of the dose).")
+    hnk_clearance: ClearancePerMass = "0.0714 L/h/kg"
+    hnk_volume: VolumePerMass = "1.43 L/kg"
+    r_share: float = Field(0.65, ge=0.0, le=1.0, description="(2R,6R) share of HNK.")
+    free_fraction: float = Field(1.0, gt=0.0, le=1.0)
+
+
 class ProtocolConfig(Section):
     """A ketamine treatment the way a clinic writes it, turned into C(t) by PK.
 
@@ -122,6 +152,9 @@ class ProtocolConfig(Section):
         default_factory=lambda: [InfusionConfig()], min_length=1, max_length=10_000
     )
     repeat: RepeatConfig | None = None
+    metabolites: MetabolitesConfig | None = Field(
+        None, description="Norketamine and hydroxynorketamine compartments (HNK's action: "
+        "pharmacology.hnk_action).")
 
     @model_validator(mode="after")
     def _check(self) -> ProtocolConfig:
@@ -279,6 +312,34 @@ class ReceptorOverride(Section):
     _refuse_ic50 = model_validator(mode="before")(_refuse_removed_keys)
 
 
+class HNKActionConfig(Section):
+    """(2R,6R)-hydroxynorketamine potentiating AMPA-receptor transmission (Zanos et al. 2016).
+
+    The AMPA weights of ``pathways`` are multiplied by
+    ``1 + max_increase * C / (C + ec50)``, C the free (2R,6R)-HNK
+    concentration of the metabolite compartment, held at its mean over each
+    segment (it changes over hours). ``ec50`` 3.3 uM: the concentration-effect
+    curve of the fEPSP potentiation in rat hippocampal slices, 0.3-30 uM
+    (Riggs et al. 2020, Neuropsychopharmacology 45:426, as tabulated in
+    Pharmacol Rev 73:763, 2021, table 3). ``max_increase`` 0.4 is our choice
+    (the size was not read). Riggs et al. place the action presynaptically
+    (release probability); Zanos et al. frame it as AMPA-receptor activation,
+    which this implements.
+    """
+
+    enabled: bool = False
+    ec50: ConcentrationPos = "3.3 uM"
+    max_increase: float = Field(0.4, ge=0.0, le=10.0)
+    pathways: list[Literal["exc_to_exc", "exc_to_pv", "exc_to_sst"]] = Field(
+        default_factory=lambda: ["exc_to_exc", "exc_to_pv", "exc_to_sst"], min_length=1,
+        max_length=3)
+
+    def factor(self, hnk_uM: float) -> float:
+        """AMPA weight factor at a (2R,6R)-HNK concentration (uM)."""
+        ec50 = float(self.ec50 / umolar)
+        return 1.0 + self.max_increase * hnk_uM / (hnk_uM + ec50) if hnk_uM > 0 else 1.0
+
+
 class PharmacologyConfig(Section):
     """Drug concentration and receptor block.
 
@@ -309,6 +370,7 @@ class PharmacologyConfig(Section):
         "interneurons_only",
         "glun2b_interneurons",
         "glun2b_pyramidal",
+        "hnk_ampa",
     ] = "glun2cd_interneurons"
     temperature_C: float = Field(35.0, ge=0.0, le=45.0)
     trace_dt: Time = Field(
@@ -323,6 +385,26 @@ class PharmacologyConfig(Section):
         description="Infusion protocol; the concentration then follows pharmacokinetics "
         "over the timeline instead of the constant ketamine_uM.",
     )
+    hnk_action: HNKActionConfig = Field(
+        default_factory=HNKActionConfig,
+        description="(2R,6R)-HNK potentiating AMPA transmission (needs "
+        "protocol.metabolites; on with hypothesis 'hnk_ampa').",
+    )
+
+    @property
+    def hnk_acts(self) -> bool:
+        """True when HNK potentiates AMPA transmission (``hnk_action.enabled`` or 'hnk_ampa')."""
+        return self.hnk_action.enabled or self.hypothesis == "hnk_ampa"
+
+    @model_validator(mode="after")
+    def _check_hnk(self) -> PharmacologyConfig:
+        if self.hnk_acts and (self.protocol is None or self.protocol.metabolites is None):
+            why = ("hypothesis 'hnk_ampa'" if self.hypothesis == "hnk_ampa"
+                   else "hnk_action.enabled")
+            raise ValueError(
+                f"{why} needs the HNK compartment: give a protocol with "
+                "protocol.metabolites (e.g. 'metabolites: {}' for the defaults)")
+        return self
 
     @model_validator(mode="before")
     @classmethod

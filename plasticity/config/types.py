@@ -22,7 +22,8 @@ __all__ = [
     "ChargePos", "ConcentrationPos", "Conductance", "ConductancePos", "Current", "CurrentPos",
     "Dose", "InverseVoltagePos", "Mass",
     "Probability", "Rate", "RateNonNegAny", "RatePerConcentration", "RatePos", "Section",
-    "Time", "TimeNonNeg", "Voltage", "VoltageNonNeg", "VolumePerMass", "deep_merge",
+    "Time", "TimeNonNeg", "Voltage", "VoltageNonNeg", "VolumePerMass", "ClearancePerMass",
+    "deep_merge",
     "format_clinical_time",
 ]
 
@@ -105,6 +106,7 @@ ClinicalTimePos = _quantity_type("time", positive=True, formatter=format_clinica
 ClinicalTimeNonNeg = _quantity_type("time", nonnegative=True, formatter=format_clinical_time)
 Mass = _quantity_type("mass", positive=True)
 VolumePerMass = _quantity_type("volume_per_mass", positive=True)
+ClearancePerMass = _quantity_type("clearance_per_mass", positive=True)
 RateNonNegAny = _quantity_type("frequency", nonnegative=True)
 
 

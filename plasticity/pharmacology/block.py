@@ -101,6 +101,13 @@ not a settled fact, so it is a named, switchable parameter set:
     no disinhibition: the block at rest of pyramidal cells is all the drug
     does. The opposite of ``glun2b_interneurons``; set
     ``receptors.exc_to_pv.blocked: true`` to add the interneuron block back.
+``hnk_ampa``
+    Zanos et al. (2016, Nature 533:481): the antidepressant action needs the
+    metabolite (2R,6R)-hydroxynorketamine, which acts through AMPA receptors
+    without NMDA block. No pathway is blocked (the default subunits' Mg2+
+    block stays); HNK from the PK's metabolite compartment potentiates AMPA
+    weights (``pharmacology.hnk_action``, on with this preset;
+    ``protocol.metabolites`` is required).
 
 Use-dependent trapping block (``block_model: kinetic``)
 -------------------------------------------------------
@@ -222,6 +229,11 @@ HYPOTHESES: dict[str, dict[str, dict]] = {
     },
     "glun2b_pyramidal": {
         "exc_to_exc": _receptor("GluN2B"),
+        "exc_to_pv": _receptor("GluN2D", blocked=False),
+        "exc_to_sst": _receptor("GluN2C", blocked=False),
+    },
+    "hnk_ampa": {
+        "exc_to_exc": _receptor("GluN2A/B", blocked=False),
         "exc_to_pv": _receptor("GluN2D", blocked=False),
         "exc_to_sst": _receptor("GluN2C", blocked=False),
     },

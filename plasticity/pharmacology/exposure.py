@@ -8,12 +8,22 @@ plasma or effect site) drives the NMDA receptor block.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from plasticity.config import ProtocolConfig
-from plasticity.pharmacology.pk import PK_SETS, Infusion, PKParameters, PKResult, simulate_pk
+from plasticity.config import PharmacologyConfig, ProtocolConfig
+from plasticity.pharmacology.pk import (
+    PK_SETS,
+    Infusion,
+    MetaboliteParameters,
+    PKParameters,
+    PKResult,
+    simulate_pk,
+)
 
-__all__ = ["driving_concentration_uM", "infusions", "pk_parameters", "protocol_pk"]
+__all__ = ["driving_concentration_uM", "hnk_uM", "infusions", "metabolite_parameters",
+           "pk_parameters", "protocol_pk"]
 
 
 def pk_parameters(protocol: ProtocolConfig) -> PKParameters:
@@ -46,6 +56,19 @@ def pk_parameters(protocol: ProtocolConfig) -> PKParameters:
         ke0=float(p.ke0) * per_min if p.ke0 else None,
         source="user-supplied parameters (config pharmacology.protocol.pk_parameters)",
     )
+
+
+def metabolite_parameters(protocol: ProtocolConfig) -> MetaboliteParameters | None:
+    """The metabolite compartments of a protocol in PK units (1/min, L/kg), or None."""
+    met = protocol.metabolites
+    if met is None:
+        return None
+    volume_l_per_kg = float(met.hnk_volume) * 1e3  # m^3/kg -> L/kg
+    clearance_l_per_min_kg = float(met.hnk_clearance) * 1e3 * 60.0  # m^3/s/kg -> L/min/kg
+    return MetaboliteParameters(
+        nk_fraction=met.nk_fraction, nk_k_per_min=math.log(2) / (float(met.nk_half_life) / 60),
+        hnk_fraction=met.hnk_fraction, hnk_v_l_per_kg=volume_l_per_kg,
+        hnk_k_per_min=clearance_l_per_min_kg / volume_l_per_kg)
 
 
 def infusions(protocol: ProtocolConfig) -> list[Infusion]:
@@ -86,7 +109,7 @@ def protocol_pk(protocol: ProtocolConfig, clinical_times_s) -> PKResult:
     """
     times_min = np.asarray(clinical_times_s, dtype=float) / 60.0
     return simulate_pk(pk_parameters(protocol), infusions(protocol),
-                       float(protocol.weight), times_min)
+                       float(protocol.weight), times_min, metabolite_parameters(protocol))
 
 
 def driving_concentration_uM(protocol: ProtocolConfig, clinical_times_s) -> np.ndarray:
@@ -113,3 +136,32 @@ def driving_concentration_uM(protocol: ProtocolConfig, clinical_times_s) -> np.n
         conc = result.plasma_uM
     scale = protocol.free_fraction if protocol.is_free else 1.0
     return np.asarray(conc, dtype=float) * scale
+
+
+def hnk_uM(pharmacology: PharmacologyConfig, clinical_times_s) -> np.ndarray:
+    """Free (2R,6R)-hydroxynorketamine (uM) at clinical times: what ``hnk_action`` sees.
+
+    Parameters
+    ----------
+    pharmacology : PharmacologyConfig
+        With a protocol that has ``metabolites``.
+    clinical_times_s : array_like
+        Clinical times in seconds.
+
+    Returns
+    -------
+    numpy.ndarray
+        HNK (all isomers, total) times ``r_share`` times ``free_fraction``.
+
+    Raises
+    ------
+    ValueError
+        If the protocol has no metabolite compartments.
+    """
+    protocol = pharmacology.protocol
+    if protocol is None or protocol.metabolites is None:
+        raise ValueError("pharmacology.protocol.metabolites is not set: no HNK compartment")
+    result = protocol_pk(protocol, clinical_times_s)
+    assert result.hnk_uM is not None
+    met = protocol.metabolites
+    return np.asarray(result.hnk_uM, dtype=float) * met.r_share * met.free_fraction

@@ -37,6 +37,20 @@ Parameter sets (:data:`PK_SETS`)
     with the same total volume and clearance (t1/2 = ln2 * 252/79 h, about
     2.2 h). It has no effect site.
 
+Metabolites (:class:`MetaboliteParameters`, optional)
+-----------------------------------------------------
+Ketamine is almost completely metabolised. A share of the eliminated
+ketamine becomes norketamine (NK), and a share of the eliminated NK becomes
+hydroxynorketamine (HNK), each cleared first-order, in micromoles::
+
+    dNK/dt  = f_NK k10 x1 / M_ket - k_NK NK
+    dHNK/dt = f_HNK k_NK NK - k_HNK HNK
+
+with the HNK concentration HNK / (V_HNK W). The two rows ride along in the
+same augmented matrix, so the metabolites are as exact as the parent. The
+defaults (``METABOLITES_DEFAULT``) and their sources are in
+:class:`MetaboliteParameters`.
+
 Units: amounts in mg of base, V1 in L (``v1_l_per_kg * weight_kg``), so
 mg/L = ug/mL and ng/mL = 1000 mg/L. With a molar mass of 237.7 g/mol,
 1 uM = 237.7 ng/mL.
@@ -55,8 +69,11 @@ from scipy.optimize import minimize_scalar
 
 __all__ = [
     "DEFAULT_PK_SET",
+    "METABOLITES_DEFAULT",
     "MOLAR_MASS_BASE",
     "MOLAR_MASS_HCL",
+    "MOLAR_MASS_HNK",
+    "MetaboliteParameters",
     "PK_SETS",
     "Infusion",
     "PKParameters",
@@ -80,6 +97,8 @@ MOLAR_MASS_BASE = 237.7
 #: Molar mass of ketamine hydrochloride, base + HCl 36.46 g/mol (science.md: 274 g/mol).
 MOLAR_MASS_HCL = 274.2
 
+#: Molar mass of hydroxynorketamine, C12H14ClNO2 (g/mol).
+MOLAR_MASS_HNK = 239.7
 SALTS = ("hydrochloride", "base")
 ROUTES = ("iv",)
 
@@ -153,6 +172,49 @@ class PKParameters:
         return self.ke0 is not None
 
 
+@dataclass(frozen=True)
+class MetaboliteParameters:
+    """Norketamine and hydroxynorketamine formed from the eliminated ketamine.
+
+    Parameters
+    ----------
+    nk_fraction : float
+        Share of the eliminated ketamine (molar) that becomes norketamine, in
+        [0, 1]. About 80 % (Mion & Villevieille 2013, CNS Neurosci Ther
+        19:370, read in a secondary source; docs/notes/ketamine_pathways_parameters.md 7a).
+    nk_k_per_min : float
+        First-order elimination rate of norketamine (1/min), > 0.
+    hnk_fraction : float
+        Share of the eliminated norketamine that becomes HNK, in [0, 1]; 0.1875
+        makes 15 % of the dose HNK (same source: "about 15 %"; HNK forms from
+        NK, Desta et al. 2012, Xenobiotica 42:1076).
+    hnk_v_l_per_kg : float
+        Volume of HNK per body weight (L/kg), > 0.
+    hnk_k_per_min : float
+        First-order elimination rate of HNK (1/min), > 0.
+
+    Raises
+    ------
+    ValueError
+        If a value is out of range (the message names it).
+    """
+
+    nk_fraction: float
+    nk_k_per_min: float
+    hnk_fraction: float
+    hnk_v_l_per_kg: float
+    hnk_k_per_min: float
+
+    def __post_init__(self) -> None:
+        for name in ("nk_fraction", "hnk_fraction"):
+            value = getattr(self, name)
+            if not (_is_real(value) and 0.0 <= value <= 1.0):
+                raise ValueError(f"MetaboliteParameters {name} = {value!r}: expected a share "
+                                 "in [0, 1]")
+        for name in ("nk_k_per_min", "hnk_v_l_per_kg", "hnk_k_per_min"):
+            _check_finite(self, name, "a value > 0", strict=True)
+
+
 def _is_real(value: object) -> bool:
     """Whether ``value`` is a real number (int, float or numpy scalar), not a bool."""
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
@@ -165,6 +227,16 @@ def _check_finite(obj: object, name: str, expected: str, strict: bool) -> None:
     ok = ok and (value > 0 if strict else value >= 0)
     if not ok:
         raise ValueError(f"{type(obj).__name__}.{name} = {value!r}: expected {expected}")
+
+
+#: Defaults: NK t1/2 5 h (our choice; unverified, docs/notes 7b), HNK cleared at 5 L/h
+#: per 70 kg in a volume of 100 L per 70 kg (t1/2 13.9 h): the clearance follows from
+#: the HNK/ketamine AUC ratios after IV ketamine (1.7 and 3.1 for S and R, Anesthesiology
+#: 135:326, 2021) with 15 % of the dose as HNK and ketamine's 79 L/h (Kamp et al. 2020);
+#: the volume is our choice (only the clearance is constrained).
+METABOLITES_DEFAULT = MetaboliteParameters(
+    nk_fraction=0.8, nk_k_per_min=math.log(2) / 300.0, hnk_fraction=0.1875,
+    hnk_v_l_per_kg=100.0 / 70.0, hnk_k_per_min=(5.0 / 100.0) / 60.0)
 
 
 _KAMP_V_L_PER_KG = 252.0 / 70.0
@@ -495,17 +567,24 @@ class _PiecewiseSolution:
     """Exact state of the augmented linear system at any time.
 
     State layout: compartment amounts (mg), eliminated amount (mg), effect-site
-    concentration (mg/L, only with ke0), and a constant 1 that carries the
-    infusion rate in the augmented matrix.
+    concentration (mg/L, only with ke0), norketamine and HNK (umol, only with
+    metabolites), and a constant 1 that carries the infusion rate in the
+    augmented matrix.
     """
 
-    def __init__(self, params: PKParameters, infusions: Sequence[Infusion], weight_kg: float):
+    def __init__(self, params: PKParameters, infusions: Sequence[Infusion], weight_kg: float,
+                 metabolites: MetaboliteParameters | None = None):
         self.params = params
+        self.metabolites = metabolites
         self.volume_l = params.v1_l_per_kg * weight_kg
         self.n_comp = len(params.compartments)
         self.i_elim = self.n_comp
         self.i_effect = self.n_comp + 1 if params.has_effect_site else None
         self.size = self.n_comp + 2 + (1 if params.has_effect_site else 0)
+        self.i_nk = self.i_hnk = None
+        if metabolites is not None:
+            self.i_nk, self.i_hnk = self.size - 1, self.size
+            self.size += 2
         self.base_matrix = self._base_matrix()
         self._build_segments(infusions, weight_kg)
 
@@ -518,6 +597,13 @@ class _PiecewiseSolution:
             ke0 = float(self.params.ke0)
             m[self.i_effect, 0] = ke0 / self.volume_l
             m[self.i_effect, self.i_effect] = -ke0
+        met = self.metabolites
+        if met is not None:
+            # mg of base per min -> umol per min: 1000 / (g/mol)
+            m[self.i_nk, 0] = met.nk_fraction * self.params.k10 * 1000.0 / MOLAR_MASS_BASE
+            m[self.i_nk, self.i_nk] = -met.nk_k_per_min
+            m[self.i_hnk, self.i_nk] = met.hnk_fraction * met.nk_k_per_min
+            m[self.i_hnk, self.i_hnk] = -met.hnk_k_per_min
         return m
 
     def _build_segments(self, infusions: Sequence[Infusion], weight_kg: float) -> None:
@@ -609,6 +695,10 @@ class PKResult:
         Protocol used.
     weight_kg : float
         Body weight (kg).
+    norketamine_umol, hnk_umol : numpy.ndarray or None
+        Metabolite amounts (umol), None without metabolites.
+    hnk_uM : numpy.ndarray or None
+        HNK concentration (uM, all isomers, total), None without metabolites.
     """
 
     times_min: np.ndarray
@@ -620,6 +710,9 @@ class PKResult:
     params: PKParameters = field(repr=False)
     infusions: tuple[Infusion, ...] = field(repr=False)
     weight_kg: float = field(repr=False)
+    norketamine_umol: np.ndarray | None = field(default=None, repr=False)
+    hnk_umol: np.ndarray | None = field(default=None, repr=False)
+    hnk_uM: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def plasma_uM(self) -> np.ndarray:
@@ -639,6 +732,7 @@ def simulate_pk(
     infusions: Sequence[Infusion],
     weight_kg: float,
     times_min: Sequence[float] | np.ndarray,
+    metabolites: MetaboliteParameters | None = None,
 ) -> PKResult:
     """Exact concentration time course of an intravenous dosing protocol.
 
@@ -653,6 +747,8 @@ def simulate_pk(
     times_min : array_like
         Finite sample times (min) in any order (flattened to 1-D). The body holds no drug before
         the first dose, so earlier times give zero.
+    metabolites : MetaboliteParameters, optional
+        Also follow norketamine and HNK (e.g. :data:`METABOLITES_DEFAULT`).
 
     Returns
     -------
@@ -674,11 +770,15 @@ def simulate_pk(
         raise ValueError(f"times_min contains {bad!r}: expected finite times (min)")
     infusions = tuple(infusions)
     check_no_overlap(infusions)
-    solution = _PiecewiseSolution(params, infusions, weight_kg)
+    solution = _PiecewiseSolution(params, infusions, weight_kg, metabolites)
     state = solution.state_at(times)
     effect = None
     if solution.i_effect is not None:
         effect = 1000.0 * state[:, solution.i_effect]
+    extra = {}
+    if metabolites is not None:
+        extra = dict(norketamine_umol=state[:, solution.i_nk], hnk_umol=state[:, solution.i_hnk],
+                     hnk_uM=state[:, solution.i_hnk] / (metabolites.hnk_v_l_per_kg * weight_kg))
     return PKResult(
         times_min=times,
         amounts_mg=state[:, : solution.n_comp],
@@ -689,6 +789,7 @@ def simulate_pk(
         params=params,
         infusions=infusions,
         weight_kg=float(weight_kg),
+        **extra,
     )
 
 

@@ -38,7 +38,13 @@ from plasticity.model.layout import trace_length
 from plasticity.simulation import rundata
 from plasticity.simulation.rundata import RunData, summarize
 from plasticity.simulation.simulate import simulate_many
-from plasticity.simulation.timeline import Segment, concentration_trace, segments
+from plasticity.simulation.timeline import (
+    Segment,
+    concentration_trace,
+    hnk_segment,
+    segment_config,
+    segments,
+)
 from plasticity.storage import (
     Series,
     SpikeData,
@@ -301,9 +307,11 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
         from plasticity.simulation.clinical import ClinicalClock
 
         between = ClinicalClock(config, todo, initial).between
-    # one network (the config's seed) in every segment, each segment with its own noise
+    # one network (the config's seed) in every segment, each segment with its own noise;
+    # HNK, where it acts, potentiates the AMPA weights at its segment mean
+    hnk = {seg.index: hnk_segment(config, seg, n_trace) for seg in segs}
     simulate_many(
-        [config] * len(todo),
+        [segment_config(config, hnk[seg.index]) for seg in todo],
         noise_seeds=[seg.seed for seg in todo],
         progress=progress,
         traces=[concentration_trace(config, seg, n_trace) for seg in todo],
@@ -319,6 +327,12 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
         summarize(config.model_copy(update={"seed": seg.seed}), data)
         for seg, data in zip(segs, ordered, strict=True)
     ]
+    if config.pharmacology.protocol is not None and config.pharmacology.protocol.metabolites:
+        for seg, summary in zip(segs, summaries, strict=True):
+            summary["hnk_uM"] = (hnk[seg.index], "uM")
+            if config.pharmacology.hnk_acts:
+                summary["hnk_ampa_factor"] = (
+                    config.pharmacology.hnk_action.factor(hnk[seg.index]), "1")
     if clinical:  # the clock's checks of each window, in /series/timeline
         for summary, data in zip(summaries, ordered, strict=True):
             for pop, means in data.cell_means.items():

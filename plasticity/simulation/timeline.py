@@ -34,7 +34,8 @@ import numpy as np
 
 from plasticity.config import Config
 
-__all__ = ["Segment", "concentration_trace", "segment_seed", "segments"]
+__all__ = ["Segment", "concentration_trace", "hnk_segment", "segment_config", "segment_seed",
+           "segments"]
 
 
 @dataclass(frozen=True)
@@ -164,3 +165,36 @@ def concentration_trace(config: Config, segment: Segment, n_samples: int) -> np.
     dt = float(config.pharmacology.trace_dt)
     clinical = segment.clinical_time_s(np.arange(n_samples) * dt)
     return driving_concentration_uM(config.pharmacology.protocol, clinical)
+
+
+def hnk_segment(config: Config, segment: Segment, n_samples: int) -> float | None:
+    """Mean free (2R,6R)-HNK (uM) over a segment, sampled like the drug trace.
+
+    None without a metabolite compartment (``pharmacology.protocol.metabolites``).
+    """
+    protocol = config.pharmacology.protocol
+    if protocol is None or protocol.metabolites is None:
+        return None
+    from plasticity.pharmacology.exposure import hnk_uM
+
+    dt = float(config.pharmacology.trace_dt)
+    clinical = segment.clinical_time_s(np.arange(n_samples) * dt)
+    return float(np.mean(hnk_uM(config.pharmacology, clinical)))
+
+
+def segment_config(config: Config, hnk_uM: float | None) -> Config:
+    """The config a segment runs with: AMPA weights potentiated by HNK where it acts.
+
+    HNK changes over hours (half-life about 14 h), so it is held at its
+    segment mean: ``pharmacology.hnk_action.pathways`` get ``g_ampa`` times
+    :meth:`~plasticity.config.HNKActionConfig.factor` (run-time inputs; the
+    build is the same). Without HNK action, ``config`` itself.
+    """
+    ph = config.pharmacology
+    if not ph.hnk_acts or hnk_uM is None:
+        return config
+    factor = ph.hnk_action.factor(hnk_uM)
+    syn = config.synapses
+    update = {name: getattr(syn, name).model_copy(
+        update={"g_ampa": getattr(syn, name).g_ampa * factor}) for name in ph.hnk_action.pathways}
+    return config.model_copy(update={"synapses": syn.model_copy(update=update)})
