@@ -283,3 +283,17 @@ def test_pk_help_and_top_level_help(capsys):
     out = capsys.readouterr().out
     assert re.search(r"^\s+pk\s", out, re.MULTILINE)
     assert "plasticity pk configs/quickstart.yaml" in out
+
+
+def test_metabolites_extend_the_span_and_report_the_hnk_peak(capsys):
+    """With protocol.metabolites the time course runs 6 HNK half-lives (13.9 h) past the
+    dose, and the HNK peak (after the ketamine has gone) is printed with the AMPA factor
+    of hypothesis hnk_ampa."""
+    sets = ["--set", "pharmacology.protocol={infusions: [{dose: 0.5 mg/kg, duration: 40 min}], "
+            "metabolites: {}}", "--set", "pharmacology.hypothesis=hnk_ampa"]
+    assert main(["pk", str(QUICKSTART), *sets, "--dt", "5 min"]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if "HNK peak" in x)
+    hours = float(line.split(" at ")[1].split(" h")[0])
+    assert 6.0 < hours < 24.0 and "AMPA weights x 1.0" in line
+    assert "to 83.9" in out.splitlines()[0] or "to 84" in out.splitlines()[0]

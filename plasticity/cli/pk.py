@@ -155,6 +155,14 @@ def _print_report(report: PKReport, args: argparse.Namespace) -> None:
     rows.append(("block driven by", f"{report.concentration_drive}, "
                  f"peak {report.driving_peak_uM:.4g} uM at "
                  f"{_clinical_minutes(report.driving_peak_time_min)}"))
+    if report.hnk_uM is not None:
+        k = int(report.hnk_uM.argmax())
+        text = (f"{report.hnk_uM[k]:.4g} uM at {_clinical_minutes(report.times_min[k])} "
+                "(free (2R,6R) isomer)")
+        if config.pharmacology.hnk_acts:
+            factor = config.pharmacology.hnk_action.factor(float(report.hnk_uM[k]))
+            text += f"; AMPA weights x {factor:.4g} there"
+        rows.append(("HNK peak", text))
     lo, hi = report.span_min
     print(f"{args.config} ({config.name}): clinical time {_clinical_minutes(lo)} to "
           f"{_clinical_minutes(hi)}, every {args.dt} ({report.times_min.size} samples)")

@@ -147,6 +147,9 @@ class PKReport:
     segments_min : list of tuple of float
         (start, end) clinical minutes of every network segment; empty in
         real-time mode.
+    hnk_uM : numpy.ndarray or None
+        Free (2R,6R)-hydroxynorketamine (uM), None without
+        ``protocol.metabolites``.
     """
 
     config: Config = field(repr=False)
@@ -166,6 +169,7 @@ class PKReport:
     half_life_min: float
     pathways: dict[str, PathwayBlock]
     segments_min: list[tuple[float, float]]
+    hnk_uM: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def protocol(self) -> ProtocolConfig:
@@ -331,7 +335,9 @@ def pk_report(config: Config, dt_min: float | None = None) -> PKReport:
     from plasticity.pharmacology.block import ketamine_block
     from plasticity.pharmacology.exposure import (
         driving_concentration_uM,
+        hnk_uM,
         infusions,
+        metabolite_parameters,
         pk_parameters,
         protocol_pk,
     )
@@ -346,7 +352,12 @@ def pk_report(config: Config, dt_min: float | None = None) -> PKReport:
     params = pk_parameters(protocol)
     doses = infusions(protocol)
     half_life = terminal_half_life_min(params)
-    lo, hi = pk_span_min(config, doses, half_life)
+    span_half_life = half_life
+    metabolites = metabolite_parameters(protocol)
+    if metabolites is not None:  # the washout of the slowest metabolite
+        span_half_life = max(half_life, math.log(2) / metabolites.nk_k_per_min,
+                             math.log(2) / metabolites.hnk_k_per_min)
+    lo, hi = pk_span_min(config, doses, span_half_life)
     times = pk_times_min(lo, hi, dt, doses)
 
     result = protocol_pk(protocol, times * 60.0)
@@ -380,4 +391,6 @@ def pk_report(config: Config, dt_min: float | None = None) -> PKReport:
         driving_uM=driving, driving_peak_uM=peak_uM, driving_peak_time_min=peak_time,
         summary=summary, half_life_min=half_life, pathways=pathways,
         segments_min=timeline_segments_min(config),
+        hnk_uM=(hnk_uM(config.pharmacology, times * 60.0) if protocol.metabolites is not None
+                else None),
     )
