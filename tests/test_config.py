@@ -103,6 +103,7 @@ def test_dump_config_writes_every_section():
         "timeline",
         "structural",
         "signalling",
+        "scaling",
         "stimulation",
         "sweep",
     }
@@ -590,6 +591,8 @@ EXPECTED_RECEPTORS = {
                             "exc_to_sst": (*_B, True)},
     "glun2b_pyramidal": {"exc_to_exc": (*_B, True), "exc_to_pv": (*_D, False),
                          "exc_to_sst": (*_C, False)},
+    "hnk_ampa": {"exc_to_exc": (*_AB, False), "exc_to_pv": (*_D, False),
+                 "exc_to_sst": (*_C, False)},
 }
 
 #: The measured IC50s in 1 mM Mg2+ at -66 mV (Kotermanski & Johnson 2009), which the
@@ -605,7 +608,10 @@ MEASURED_IC50_MG_UM = {"GluN2A/B": (5.2, 0.10), "GluN2A": (5.35, 0.10),
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_RECEPTORS))
 def test_resolved_receptors_match_hypotheses(name):
-    config = load_config(None, [f"pharmacology.hypothesis={name}"])
+    # the HNK hypothesis needs the metabolite compartment of a protocol
+    extra = (["pharmacology.protocol={infusions: [{dose: 0.5 mg/kg}], metabolites: {}}"]
+             if name == "hnk_ampa" else [])
+    config = load_config(None, [f"pharmacology.hypothesis={name}", *extra])
     receptors = config.pharmacology.resolved_receptors()
     assert set(receptors) == set(EXPECTED_RECEPTORS[name])
     for pathway, (subunit, k0_uM, mg_k0_mM, blocked) in EXPECTED_RECEPTORS[name].items():

@@ -404,12 +404,18 @@ def test_interneurons_only_blocks_only_interneuron_pathways():
 
 
 def test_blocked_flags_do_not_leak_between_presets():
-    # exc_only / interneurons_only copy the shared subunit entries before adding
-    # ``blocked: False``; the other presets must keep every pathway blocked.
+    # exc_only / interneurons_only / glun2b_pyramidal / hnk_ampa copy the shared subunit
+    # entries before adding ``blocked: False``; the other presets must keep every pathway
+    # blocked.
     entries = [(h, p) for h in HYPOTHESES for p in PATHWAYS]
     unblocked = {(h, p) for h, p in entries if HYPOTHESES[h][p].get("blocked", True) is False}
     assert unblocked == {
         ("exc_only", "exc_to_pv"),
         ("exc_only", "exc_to_sst"),
         ("interneurons_only", "exc_to_exc"),
+        ("glun2b_pyramidal", "exc_to_pv"),
+        ("glun2b_pyramidal", "exc_to_sst"),
+        ("hnk_ampa", "exc_to_exc"),
+        ("hnk_ampa", "exc_to_pv"),
+        ("hnk_ampa", "exc_to_sst"),
     }

@@ -4,8 +4,8 @@ A config is a YAML mapping checked against the schema of this package
 (pydantic, unknown keys forbidden), one module per section: ``simulation``
 and ``record`` (:mod:`~plasticity.config.simulation`), ``network`` and
 ``stimulation`` (:mod:`~plasticity.config.network`), ``synapses``,
-``pharmacology``, ``structural``, ``timeline``; the whole config and the
-rules across sections are in :mod:`~plasticity.config.experiment`, reading
+``pharmacology``, ``structural``, ``signalling``, ``scaling``, ``timeline``; the
+whole config and the rules across sections are in :mod:`~plasticity.config.experiment`, reading
 and ``--set`` overrides in :mod:`~plasticity.config.loading`. Quantities
 carry their units as text (``"5 ms"``, ``"0.5 nS"``, ``"1 uM"``); the few
 unit-suffixed keys (``ketamine_uM``) say their unit in their name. Every
@@ -35,7 +35,9 @@ from plasticity.config.network import (
     StimulusConfig,
 )
 from plasticity.config.pharmacology import (
+    HNKActionConfig,
     InfusionConfig,
+    MetabolitesConfig,
     PharmacologyConfig,
     PKParametersConfig,
     ProtocolConfig,
@@ -43,6 +45,7 @@ from plasticity.config.pharmacology import (
     ReceptorOverride,
     RepeatConfig,
 )
+from plasticity.config.scaling import ScalingConfig
 from plasticity.config.signalling import FilterConfig, KnockoutConfig, SignallingConfig
 from plasticity.config.simulation import RecordConfig, SimulationConfig
 from plasticity.config.structural import (
@@ -89,7 +92,10 @@ __all__ = [
     "RecordConfig",
     "RepeatConfig",
     "FilterConfig",
+    "HNKActionConfig",
     "KnockoutConfig",
+    "MetabolitesConfig",
+    "ScalingConfig",
     "SensorConfig",
     "SignallingConfig",
     "SimulationConfig",

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 
 from plasticity.config.network import NetworkConfig, StimulusConfig
 from plasticity.config.pharmacology import PharmacologyConfig
+from plasticity.config.scaling import ScalingConfig
 from plasticity.config.signalling import SignallingConfig
 from plasticity.config.simulation import RecordConfig, SimulationConfig
 from plasticity.config.structural import StructuralConfig
@@ -37,6 +38,7 @@ class Config(Section):
     timeline: TimelineConfig = TimelineConfig()
     structural: StructuralConfig = StructuralConfig()
     signalling: SignallingConfig = SignallingConfig()
+    scaling: ScalingConfig = ScalingConfig()
     stimulation: list[StimulusConfig] = Field(
         default_factory=list, max_length=16,
         description="Extra external drive to groups of cells in time windows.",
@@ -219,6 +221,26 @@ class Config(Section):
                     f"signalling.enabled: timeline.start ({format_quantity(self.timeline.start)})"
                     " must come before the first infusion: the first window starts the "
                     "reference of the AMPA current")
+        return self
+
+    @model_validator(mode="after")
+    def _check_scaling(self) -> Config:
+        sc = self.scaling
+        if not sc.enabled:
+            return self
+        sp = self.structural
+        if (not sp.enabled or self.timeline.mode != "clinical"
+                or sp.pathways != ["exc_to_exc"] or self.network.cell_model != "conductance"):
+            raise ValueError("scaling.enabled scales the AMPA weights of the E->E pathway on "
+                             "the clinical clock: set structural.enabled, structural.pathways "
+                             "[exc_to_exc], timeline.mode 'clinical' (conductance cells)")
+        if not (sc.block_at_rest or sc.firing_rate):
+            raise ValueError("scaling.enabled with neither route: set scaling.block_at_rest or "
+                             "scaling.firing_rate")
+        if sc.block_at_rest and not (self.signalling.enabled and self.signalling.block_at_rest):
+            raise ValueError("scaling.block_at_rest follows the BDNF-translation signal: set "
+                             "signalling.enabled and signalling.block_at_rest (or "
+                             "scaling.block_at_rest false)")
         return self
 
     @model_validator(mode="after")

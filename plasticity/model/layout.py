@@ -86,6 +86,7 @@ def _structural_key(config: Config) -> dict[str, Any] | None:
                 "rate_smoothing"):
         data.pop(key)
     data["weights_follow_maturity"] = sp.turnover.weights_follow_maturity
+    data["ampa_scaling"] = config.scaling.enabled
     data["elements"] = {
         pop: {el: {k: v[k] for k in ("curve", "continuous", "tau_vacant")}
               for el, v in els.items()}

@@ -557,6 +557,8 @@ def _finish(config, built, synapses, objects) -> None:
         for el in ("axon", "den_exc", "den_inh"):
             if f"z_{el}" in group.variables:
                 setattr(group, f"z_{el}", f"z0_{el}")
+        if "ampa_scale" in group.variables:
+            group.ampa_scale = 1.0  # a restored state (the clock's windows) brings its own
     if pools:
         built.engine = build_engine(config, groups, pools, control, built.plastic_channels)
         inputs[built.engine.stats.growth_scale] = 1.0

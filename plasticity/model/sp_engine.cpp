@@ -265,6 +265,7 @@ struct Channel {            // one variable of the target cells a spike changes
     const double* jump_k1;
     const double* jump_s;
     const char* gate;       // delta PSP: only into cells not refractory, or null
+    const double* post_scale;  // per target cell factor (AMPA scaling), or null
     std::vector<double> ring;   // slots x n_post
 };
 
@@ -324,6 +325,11 @@ void deliver(Delivery& d, long step) {
                 if (c.gate[j]) c.target[j] += ring_out[j];
                 ring_out[j] = 0.0;
             }
+        } else if (c.post_scale != nullptr) {
+            for (int j = 0; j < n_post; j++) {
+                c.target[j] += ring_out[j] * c.post_scale[j];
+                ring_out[j] = 0.0;
+            }
         } else {
             for (int j = 0; j < n_post; j++) {
                 c.target[j] += ring_out[j];
@@ -336,12 +342,14 @@ void deliver(Delivery& d, long step) {
 // Restore the state of an earlier run (the previous segment of a timeline):
 // for each pool int64 m then m x int32 nsyn, for each element int64 n then
 // n x float64 z, for each calcium sensor int64 n then n x float64, then for
-// each pool whose weights follow maturity int64 m then m x float64 efficacy, in
-// the order the glue code lists them (plasticity.model.structural.write_state).
+// each pool whose weights follow maturity int64 m then m x float64 efficacy, then
+// for each population with AMPA scaling int64 n then n x float64 factors, in the
+// order the glue code lists them (plasticity.model.structural.write_state).
 // Returns false when there is no such file; a file that does not fit this
 // network is an error.
 bool load_state(const std::string& path, std::vector<Pool>& pools,
-                std::vector<Element>& els, std::vector<std::pair<double*, int>>& calcium) {
+                std::vector<Element>& els, std::vector<std::pair<double*, int>>& calcium,
+                std::vector<std::pair<double*, int>>& scales) {
     std::ifstream f(path.c_str(), std::ios::binary);
     if (!f) return false;
     auto block = [&f, &path](char* dst, int64_t expected, size_t width) {
@@ -361,6 +369,7 @@ bool load_state(const std::string& path, std::vector<Pool>& pools,
         if (p.efficacy != nullptr)
             block(reinterpret_cast<char*>(p.efficacy->data()), (int64_t)p.efficacy->size(),
                   sizeof(double));
+    for (auto& c : scales) block(reinterpret_cast<char*>(c.first), c.second, sizeof(double));
     return true;
 }
 

@@ -55,6 +55,7 @@ __all__ = [
     "pool_order",
     "population_elements",
     "read_snapshots",
+    "scaled_populations",
     "state_layout",
     "weights_follow_maturity",
     "with_efficacy",
@@ -124,6 +125,8 @@ def element_equations(config: Config, pop: str, nmda: tuple[str, str] | None = N
             f"dt_ket_block/dt = sensing * bket_{s} : second",
         ]
         params |= {"w_ca_nmda", "pf_nmda", "q_ca_spike", "t_sense"}
+    if pop in scaled_populations(config):
+        lines.append("ampa_scale : 1  # homeostatic AMPA scaling (config section 'scaling')")
     step = []
     for el in population_elements(config).get(pop, []):
         cfg = sp.elements[pop][el]
@@ -267,6 +270,13 @@ def pool_order(config: Config) -> list[str]:
     return kinds["exc"] + kinds["inh"]
 
 
+def scaled_populations(config: Config) -> list[str]:
+    """Populations whose incoming AMPA weights of the plastic pathway are scaled per cell."""
+    if not (config.scaling.enabled and config.structural.enabled):
+        return []
+    return [config.structural.pathways[0].partition("_to_")[2]]
+
+
 def weights_follow_maturity(config: Config) -> bool:
     """True when plastic synapses carry a per-candidate weight (``turnover.new_weight < 1``)."""
     sp = config.structural
@@ -279,7 +289,8 @@ def state_layout(config: Config) -> list[str]:
     ``nsyn/<pathway>`` (per candidate), ``z_<element>/<population>`` and
     ``Ca/<population>`` (per neuron); with weights that follow maturity,
     ``efficacy/<pathway>`` (per candidate: the summed weight of its synapses in
-    units of a stable synapse) last.
+    units of a stable synapse); with homeostatic scaling, ``ampa_scale/<population>``
+    (per neuron) last.
     """
     elements = population_elements(config)
     layout = ([f"nsyn/{p}" for p in pool_order(config)]
@@ -287,6 +298,7 @@ def state_layout(config: Config) -> list[str]:
               + [f"Ca/{pop}" for pop in elements])
     if weights_follow_maturity(config):
         layout += [f"efficacy/{p}" for p in pool_order(config)]
+    layout += [f"ampa_scale/{pop}" for pop in scaled_populations(config)]
     return layout
 
 
@@ -374,10 +386,13 @@ def _delivery_code(config: Config, groups: dict, pools: dict,
                  arr(pre.variables["s_nmda"])) if c.nmda_jump else ("nullptr",) * 3
             )
             gate = arr(post.variables["not_refractory"]) if c.gate else "nullptr"
+            scale = (arr(post.variables["ampa_scale"])
+                     if c.target.startswith("g_ampa") and "ampa_scale" in post.variables
+                     else "nullptr")
             lines.append(
                 f"        {v}.channels.push_back(Channel{{{arr(post.variables[c.target])}, "
                 f"{arr(pool.variables[c.weight])}, {divisor}, {c.factor!r}, {k0}, {k1}, {sj}, "
-                f"(const char*){gate}, std::vector<double>()}});"
+                f"(const char*){gate}, {scale}, std::vector<double>()}});"
             )
         lines.append(f"        prepare_delivery({v});")
     return lines
@@ -403,6 +418,7 @@ def _glue_code(config: Config, groups: dict, pools: dict, stats: b2.NeuronGroup,
              "    static std::vector<Type> types;",
              "    static std::vector<Element*> all;",
              "    static std::vector<std::pair<double*, int>> calcium;",
+             "    static std::vector<std::pair<double*, int>> scales;",
              "    static std::vector<Delivery> deliveries;",
              "    static long step = 0;",
              f"    if (step % {_update_steps(config)} == 0) {{",
@@ -412,6 +428,9 @@ def _glue_code(config: Config, groups: dict, pools: dict, stats: b2.NeuronGroup,
     for pop, els in elements.items():
         group = groups[pop]
         lines.append(f"        calcium.push_back({{{arr(group.variables['Ca'])}, {len(group)}}});")
+        if "ampa_scale" in group.variables:
+            lines.append(f"        scales.push_back({{{arr(group.variables['ampa_scale'])}, "
+                         f"{len(group)}}});")
         for el in els:
             cfg = sp.elements[pop][el]
             el_index[(pop, el)] = len(el_index)
@@ -463,7 +482,7 @@ def _glue_code(config: Config, groups: dict, pools: dict, stats: b2.NeuronGroup,
         "        for (Element& e : els) all.push_back(&e);",
         "        // a segment of a timeline goes on from the state the last one left",
         f'        const bool restored = load_state(brian::results_dir + "{STATE_FILE}", pools, '
-        "els, calcium);",
+        "els, calcium, scales);",
         "        for (Type& t : types) recount(t);",
         "        // elements start as z0 free ones plus those already connected",
         "        if (!restored)",

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from plasticity.config import Config, split_pathway
-from plasticity.model import signalling
+from plasticity.model import scaling, signalling
 from plasticity.model.clinical import (
     CLINICAL_SOURCES,
     LIBRARY_NAME,
@@ -207,6 +207,14 @@ class ClinicalClock:
         # the reference of the population's AMPA current that the surge is measured
         # against: [reference (A), clinical time (s) of the last window it took in]
         self.ampa_reference: np.ndarray | None = None
+        # homeostatic AMPA scaling of the target cells (plasticity.model.scaling)
+        self.scaling: dict[str, np.ndarray] | None = None
+        if config.scaling.enabled and initial_state is not None:
+            kept = {name: initial_state.get(f"scaling/{name}/{self.tgt}")
+                    for name in scaling.CARRIED}
+            if all(v is not None for v in kept.values()):
+                self.scaling = {k: np.array(v, dtype=float, copy=True) for k, v in kept.items()}
+        self._bdnf_trace: list[np.ndarray] = []
         if config.signalling.enabled and initial_state is not None:
             carried = {name: initial_state.get(f"signal/{name}/{self.tgt}")
                        for name in signalling.CARRIED}
@@ -307,8 +315,10 @@ class ClinicalClock:
         grow_pre, grow_post = np.zeros((n_updates, n_pre)), np.zeros((n_updates, n_post))
         frac = np.zeros((n_updates, n_post))
         traces = {name: np.zeros(n_updates) for name in ("bdnf", "mtor", "protein")}
+        self._bdnf_trace = []
         for u in range(n_updates):
             protein = signalling.advance(config, self.signal, held, step)
+            self._bdnf_trace.append(self.signal["bdnf"].copy())
             extra, frac[u] = signalling.effects(config, protein)
             grow_pre[u] = dz_pre + extra
             grow_post[u] = dz_post + extra
@@ -319,6 +329,24 @@ class ClinicalClock:
         for name, trace in traces.items():
             data.structure[f"clinical_signal_{name}"] = trace
         return records
+
+    def _scale(self, state: dict[str, np.ndarray], data: RunData, n_updates: int, step: float,
+               ca_post: np.ndarray) -> None:
+        """Homeostatic AMPA scaling of the target cells over the interval's updates."""
+        config = self.config
+        n = len(ca_post)
+        if self.scaling is None or len(self.scaling["fast"]) != n:
+            self.scaling = scaling.initial_state(n)
+        eps = config.structural.elements[self.tgt][self.den].eps
+        mean = np.zeros(n_updates)
+        for u in range(n_updates):
+            bdnf = self._bdnf_trace[u] if u < len(self._bdnf_trace) else None
+            scaling.advance(config, self.scaling, step, bdnf, ca_post, eps)
+            mean[u] = float(np.mean(scaling.factor(config, self.scaling)))
+        data.structure["clinical_ampa_scale"] = mean
+        for name, values in self.scaling.items():
+            state[f"scaling/{name}/{self.tgt}"] = values.copy()
+        state[f"ampa_scale/{self.tgt}"] = scaling.factor(config, self.scaling)
 
     def between(self, index: int, data: RunData,
                 pairs: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:
@@ -366,6 +394,8 @@ class ClinicalClock:
             for name, values in self.signal.items():
                 state[f"signal/{name}/{self.tgt}"] = values.copy()
             state[f"signal_reference/{self.tgt}"] = self.ampa_reference.copy()
+        if config.scaling.enabled:
+            self._scale(state, data, n_updates, step, ca_post)
         state[nsyn_key], state[zpre_key], state[zpost_key] = pool.nsyn, pool.z_pre, pool.z_post
         self.nnew = pool.nnew
         state[f"nnew/{self.pathway}"] = pool.nnew.copy()

@@ -170,6 +170,11 @@ def _clinical_series(config: Config, datas: list[RunData]) -> list[Series]:
             np.concatenate([d.structure.get("clinical_weight", np.zeros(0)) for d in datas]),
             "1", f"summed weight of the synapses after the update, in stable synapses "
             f"(new ones count structural.turnover.new_weight; {pathway})")
+    if config.scaling.enabled and all("clinical_ampa_scale" in d.structure for d in timed):
+        variables[f"ampa_scale_{config.structural.pathways[0].partition('_to_')[2]}"] = (
+            np.concatenate([d.structure.get("clinical_ampa_scale", np.zeros(0)) for d in datas]),
+            "1", "mean homeostatic AMPA scaling factor of the target cells after the update "
+            "(config section 'scaling')")
     signals = {"bdnf": "BDNF translation", "mtor": "mTORC1 activity",
                "protein": "synaptic-protein signal"}
     for name, text in signals.items():
