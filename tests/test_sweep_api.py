@@ -79,3 +79,48 @@ def test_bad_arguments_are_user_errors_naming_the_value(tmp_path, kwargs, messag
 def test_a_config_without_sweep_is_refused(tmp_path):
     with pytest.raises(UserInputError, match="no sweep section"):
         plasticity.sweep.run(BASE, tmp_path / "out")
+
+
+def test_points_start_from_the_state_of_sweep_initial_state(tmp_path):
+    """Every point of a sweep with ``initial_state`` starts from that result's final state
+    (its first structural record is the state's synapse count, not a fresh network's), the
+    manifest pins the file by its SHA-256, and a changed file fails the points."""
+    from plasticity.sweep.design import file_digest
+    from plasticity.sweep.directory import read_manifest
+
+    structural = {**BASE, "synapses": {"nmda_gating": "event"},
+                  "structural": {"enabled": True, "update_interval": "100 ms"},
+                  "timeline": {"mode": "real_time"}}
+    source = tmp_path / "settled.h5"
+    # a source network grown from no synapses: far from the points' own p = 0.1 start
+    plasticity.run(plasticity.load_config({**structural, "seed": 3, "structural": {
+        **structural["structural"], "initial": "empty"}}), source)
+    state = plasticity.open_result(source).final_state()
+    n0 = int(np.sum(state["nsyn/exc_to_exc"]))
+    assert n0 < 0.5 * 0.1 * 80 * 80
+    config = {**structural, "sweep": {"initial_state": str(source),
+                                      "grid": {"pharmacology.ketamine_uM": [0, 1]}}}
+    directory = plasticity.sweep.run(config, tmp_path / "sweep", executor="local", workers=1)
+    manifest = read_manifest(directory)
+    assert manifest["initial_state"] == {"path": str(source.resolve()),
+                                         "sha256": file_digest(source)}
+    for p in manifest["points"]:
+        result = plasticity.open_result(directory / "points" / f"{p['id']}.h5")
+        assert "given by the caller" in result.provenance["initial_state"]
+        counts = result.series("connectivity")["n_syn_exc_to_exc"].values
+        assert abs(counts[0] - n0) <= 0.1 * 80 * 80 * 0.05 + 0.05 * n0  # not p = 0.1
+    with pytest.raises(UserInputError, match="initial_state"):
+        plasticity.sweep.run({**config, "sweep": {**config["sweep"], "initial_state":
+                                                   str(tmp_path / "none.h5")}},
+                             tmp_path / "other", executor="local", workers=1)
+    # the file changes after planning: the worker refuses to start points from it
+    from plasticity.sweep.worker import run_points
+
+    with open(source, "ab") as f:
+        f.write(b"\0")
+    for p in manifest["points"]:
+        (directory / "points" / f"{p['id']}.h5").unlink()
+    done, failed = run_points(directory, [p["id"] for p in manifest["points"]])
+    assert (done, failed) == (0, 2)
+    errors = [e for e in read_log(directory) if e["event"] == "failed"]
+    assert "changed since the sweep was planned" in errors[-1]["error"]

@@ -75,6 +75,21 @@ def test_morris_mu_star_ranks_the_parameters(tmp_path):
     assert s.loc["synapses.exc_to_pv.g_ampa", "mu_star"] == pytest.approx(0, abs=1e-9)
 
 
+def test_sensitivity_of_a_readout_computed_from_each_point(tmp_path):
+    """A function of each point's result file as the output: twice the summary scalar
+    doubles every mu_star."""
+    def f(p):
+        return (3 * _number(p["params"]["pharmacology.ketamine_uM"])
+                + _number(p["params"]["network.external.exc.rate"]))
+    points = make_sweep(tmp_path, {"morris": {"trajectories": 4, "parameters": PARAMS}}, f)
+    for p in points:  # the fake points as result files open_result accepts
+        with h5py.File(point_path(tmp_path, p["id"]), "a") as h5:
+            h5.attrs["plasticity_schema_version"] = 1
+    s = sensitivity(tmp_path, lambda result: 2.0 * result.summary["y"])
+    assert s.loc["pharmacology.ketamine_uM", "mu_star"] == pytest.approx(60, rel=0.01)
+    assert s.loc["network.external.exc.rate", "mu_star"] == pytest.approx(8, rel=0.01)
+
+
 def test_sensitivity_refuses_an_unfinished_design(tmp_path):
     points = make_sweep(tmp_path, {"morris": {"trajectories": 2, "parameters": PARAMS}},
                         lambda p: 1.0)

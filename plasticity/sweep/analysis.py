@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import h5py
@@ -155,9 +156,9 @@ def load_sweep(directory: str | Path, *, spikes: bool = False) -> xr.Dataset | p
     return table
 
 
-def sensitivity(directory: str | Path, output: str, *, block: int | None = None,
-                seed: int = 0) -> pd.DataFrame:
-    """SALib sensitivity indices of summary scalar ``output`` for a Morris or Sobol block.
+def sensitivity(directory: str | Path, output: str | Callable[[Any], float], *,
+                block: int | None = None, seed: int = 0) -> pd.DataFrame:
+    """SALib sensitivity indices of an output of the points for a Morris or Sobol block.
 
     Replicates of a design row are averaged. Every point of the block must
     be done (the analysis needs the whole design).
@@ -166,9 +167,11 @@ def sensitivity(directory: str | Path, output: str, *, block: int | None = None,
     ----------
     directory : str or Path
         Sweep directory (written by ``plasticity sweep``).
-    output : str
+    output : str or callable
         Name of a summary scalar of the point files (a column of
-        :func:`sweep_table`).
+        :func:`sweep_table`), or a function of a point's
+        :class:`~plasticity.storage.Result` that returns a number (a readout
+        of its series, say).
     block : int, optional
         Index of the Morris or Sobol block to analyse; default the first one.
     seed : int
@@ -199,17 +202,23 @@ def sensitivity(directory: str | Path, output: str, *, block: int | None = None,
     if block not in candidates:
         raise UserInputError(f"block {block} is a {blocks[block]['kind']} design, not morris "
                              "or sobol")
-    if output not in table.columns:
+    if not callable(output) and output not in table.columns:
         raise UserInputError(f"'{output}' is not a summary scalar of this sweep; known: "
                              + ", ".join(c for c in table.columns if c not in (
                                  "id", "seed", "replicate", "block", "row", "state", "file")))
     info = blocks[block]
-    values = dict(zip(table["id"], table[output], strict=True))
     states = dict(zip(table["id"], table["state"], strict=True))
     missing = [pid for row in info["rows"] for pid in row if states.get(pid) != "done"]
     if missing:
         raise UserInputError(f"{len(missing)} points of block {block} are not done (e.g. "
                              f"{', '.join(missing[:3])}); run the sweep to the end first")
+    if callable(output):
+        from plasticity.storage import open_result
+
+        ids = {pid for row in info["rows"] for pid in row}
+        values = {pid: float(output(open_result(point_path(directory, pid)))) for pid in ids}
+    else:
+        values = dict(zip(table["id"], table[output], strict=True))
     y = np.array([np.mean([values[pid] for pid in row]) for row in info["rows"]])
     problem = info["problem"]
     x = np.asarray(info["design"], dtype=float)

@@ -100,11 +100,16 @@ class SweepPlan:
         """Distinct compiled programs the points need."""
         return sorted({p.build for p in self.points})
 
+    initial_state: dict[str, str] | None = None
+
     def to_json(self) -> dict[str, Any]:
         """The manifest form (plain JSON): base config, replicates, points, designs."""
-        return {"base": self.base, "replicates": self.spec.replicates,
-                "points": [asdict(p) for p in self.points], "blocks": self.blocks,
-                "duplicates": self.duplicates, "parameters": self.parameters}
+        out = {"base": self.base, "replicates": self.spec.replicates,
+               "points": [asdict(p) for p in self.points], "blocks": self.blocks,
+               "duplicates": self.duplicates, "parameters": self.parameters}
+        if self.initial_state is not None:
+            out["initial_state"] = self.initial_state
+        return out
 
 
 def parse_sweep(raw: Any, source: str | None = None) -> SweepSpec:
@@ -294,4 +299,36 @@ def expand(base: dict[str, Any], spec: SweepSpec, source: str | None = None) -> 
     if problems:
         more = [f"... {len(problems) - 20} more problems"] if len(problems) > 20 else []
         raise ConfigError(problems[:20] + more, source)
-    return SweepPlan(base=base, spec=spec, points=points, blocks=blocks, duplicates=duplicates)
+    return SweepPlan(base=base, spec=spec, points=points, blocks=blocks, duplicates=duplicates,
+                     initial_state=_initial_state(spec, source))
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a file's bytes (hex)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _initial_state(spec: SweepSpec, source: str | None) -> dict[str, str] | None:
+    """``sweep.initial_state`` as an absolute path with its digest, checked to hold a state."""
+    if spec.initial_state is None:
+        return None
+    path = Path(spec.initial_state).expanduser().resolve()
+    if not path.is_file():
+        raise ConfigError([f"sweep.initial_state: no file at '{spec.initial_state}' (a result "
+                           "file whose final state the points start from)"], source)
+    from plasticity.storage import open_result
+
+    try:
+        state = open_result(path).final_state()
+    except Exception as err:  # noqa: BLE001 - any unreadable file is the same user error
+        raise ConfigError([f"sweep.initial_state: '{spec.initial_state}' is not a readable "
+                           f"result file ({err})"], source) from None
+    if not state:
+        raise ConfigError([f"sweep.initial_state: '{spec.initial_state}' holds no final "
+                           "structural state (a run with structural plasticity writes one)"],
+                          source)
+    return {"path": str(path), "sha256": file_digest(path)}

@@ -91,7 +91,8 @@ def write_manifest(directory: Path, plan: Any, config_text: str) -> dict[str, An
         old = read_manifest(directory)
         old_ids = [p["id"] for p in old["points"]]
         new_ids = [p["id"] for p in manifest["points"]]
-        if old_ids != new_ids or old["base"] != manifest["base"]:
+        if (old_ids != new_ids or old["base"] != manifest["base"]
+                or old.get("initial_state") != manifest.get("initial_state")):
             raise UserInputError(
                 f"'{directory}' holds another sweep ({len(old_ids)} points, made "
                 f"{old.get('created_utc', '?')}) than this config ({len(new_ids)} points); "

@@ -167,6 +167,11 @@ class SweepSpec(_Strict):
         description="Executor settings: 'slurm' (partition, time, memory, cpus, throttle, "
                     "chunk, extra) and 'dask' (scheduler, workers, jobqueue).",
     )
+    initial_state: str | None = Field(
+        None, min_length=1, max_length=4096,
+        description="A result file whose final structural state every point starts from "
+                    "(e.g. a settled network); relative to the working directory.",
+    )
 
     @model_validator(mode="after")
     def _one_form(self) -> SweepSpec:

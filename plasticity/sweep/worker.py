@@ -38,6 +38,27 @@ class _Stop:
         self.requested = True
 
 
+def _initial_state(manifest: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None]:
+    """The state every point starts from (``sweep.initial_state``), or why it cannot be had.
+
+    The file must still be the one the sweep was planned with (same SHA-256):
+    points of one sweep never start from different states.
+    """
+    from plasticity.storage import open_result
+    from plasticity.sweep.design import file_digest
+
+    entry = manifest.get("initial_state")
+    if not entry:
+        return None, None
+    path = Path(entry["path"])
+    if not path.is_file():
+        return None, f"sweep.initial_state '{path}' is gone"
+    if file_digest(path) != entry["sha256"]:
+        return None, (f"sweep.initial_state '{path}' changed since the sweep was planned "
+                      "(SHA-256 differs); restore it or start a new sweep directory")
+    return open_result(path).final_state(), None
+
+
 def run_points(directory: Path, ids: list[str], *, quiet: bool = True) -> tuple[int, int]:
     """Run the points ``ids`` of the sweep in ``directory``.
 
@@ -59,6 +80,7 @@ def run_points(directory: Path, ids: list[str], *, quiet: bool = True) -> tuple[
         signal.signal(sig, stop)
     # points of one build together: its program is generated once per run of it
     order = sorted(ids, key=lambda pid: (by_id[pid]["build"], by_id[pid]["index"]))
+    initial_state, state_error = _initial_state(manifest)
     done = failed = 0
     for k, pid in enumerate(order):
         if stop.requested:
@@ -76,8 +98,10 @@ def run_points(directory: Path, ids: list[str], *, quiet: bool = True) -> tuple[
         logger.info("point %s: started (%d of %d in this worker)", pid, k + 1, len(order))
         t0 = time.perf_counter()
         try:
+            if state_error is not None:
+                raise ValueError(state_error)
             config = point_config(manifest["base"], point["params"], point["seed"])
-            run(config, path, progress=not quiet)
+            run(config, path, progress=not quiet, initial_state=initial_state)
         except Exception as err:  # noqa: BLE001 - every failure is recorded, none stops us
             failed += 1
             logger.warning("point %s: failed after %.1f s: %s: %s", pid,
