@@ -17,8 +17,8 @@ averaging replicates.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import h5py
