@@ -38,6 +38,7 @@ Run::
 
     python experiments/single_infusion.py -o results/single_infusion           # 3 seeds
     python experiments/single_infusion.py --full -o results/single_infusion    # 8 seeds
+    python experiments/single_infusion.py --growth bistable -o results/single_infusion_bistable
 
 (3 seeds: about 45 minutes on 2 cores; every finished run is kept and reused).
 """
@@ -62,10 +63,20 @@ parser.add_argument("--spacing", action="store_true",
                     help="also run the drug arm with window spacing x0.5 and x2 (criterion 8)")
 parser.add_argument("--set", action="append", default=[], help="extra KEY=VALUE overrides "
                     "(every arm)")
+parser.add_argument("--growth", choices=("linear", "bistable"), default="linear",
+                    help="growth rule of the elements: the configs' linear rule, or the "
+                    "bistable (gaussian, eta > 0) alternative route to persistence, also while "
+                    "the stressed network settles")
 parser.add_argument("-o", "--output", type=Path, default=Path("results/single_infusion"))
 args = parser.parse_args()
 args.output.mkdir(parents=True, exist_ok=True)
 seeds = list(range(1, (8 if args.full else args.seeds) + 1))
+# The bistable rule (Butz & van Ooyen 2013; NEST's gaussian curve with eta > 0): elements
+# grow between eta and the set point eps and retract below eta and above eps, so a cell
+# pushed above eta by the drug can stay in the growing regime. eta = eps / 2 is our choice.
+GROWTH = {"linear": [], "bistable": [
+    f"structural.elements.exc.{el}={{curve: gaussian, growth_rate: 1 /day, eps: 0.05, "
+    "eta: 0.025}" for el in ("axon", "den_exc")]}[args.growth]
 
 ARMS = {
     "drug": [],
@@ -81,9 +92,9 @@ if args.spacing:
 def settled(seed: int):
     """The stressed network of one seed: 120 days of stress from the control network."""
     config = plasticity.load_config(ROOT / "configs/depressed_baseline.yaml", [
-        f"seed={seed}", "timeline.end=120 day", "timeline.window_every=2 day",
+        *GROWTH, f"seed={seed}", "timeline.end=120 day", "timeline.window_every=2 day",
         f"name=stressed_{seed}"])
-    path = args.output / f"stressed_{seed}.h5"
+    path = args.output / f"stressed_{seed}{'_' + args.growth if GROWTH else ''}.h5"
     if not path.exists():
         plasticity.run(config, path)
     return plasticity.open_result(path)
@@ -92,7 +103,9 @@ def settled(seed: int):
 def run_arm(seed: int, arm: str, state):
     name = f"{arm.replace(' ', '').replace(',', '_').replace('.', '')}_{seed}"
     config = plasticity.load_config(ROOT / "configs/single_infusion.yaml", [
-        *args.set, *ARMS[arm], f"seed={seed}", f"name={name}"])
+        *GROWTH, *args.set, *ARMS[arm], f"seed={seed}", f"name={name}"])
+    if GROWTH:
+        name += f"_{args.growth}"
     path = args.output / f"{name}.h5"
     if not path.exists():
         plasticity.run(config, path, initial_state=state)
