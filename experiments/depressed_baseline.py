@@ -101,6 +101,24 @@ for name, result in runs.items():
                    if "weight_exc_to_exc" in clinical else 1.0),
     }
 
+# Responsiveness: from each final state, 4 windows of 5 s (synapses frozen) in which the
+# first 10 % of the pyramidal cells get 3 times their external drive from 3 s to 4 s.
+# The rest of the pyramidal cells can only answer through recurrent synapses.
+PROBE = ["timeline={mode: clinical, start: 0 h, end: 4 h, window_every: 1 h}",
+         "structural.elements.exc.axon.growth_rate=0 /day",
+         "structural.elements.exc.den_exc.growth_rate=0 /day",
+         "stimulation=[{population: exc, fraction: 0.1, start: 3 s, stop: 4 s, rate_factor: 3}]"]
+for name, path in (("control", "configs/baseline.yaml"),
+                   ("stressed", "configs/depressed_baseline.yaml")):
+    out = args.output / f"{name}_probe.h5"
+    if not out.exists():
+        config = plasticity.load_config(ROOT / path, [f"seed={args.seed}", *args.set, *PROBE,
+                                                      f"name={name}_probe"])
+        plasticity.run(config, out, initial_state=runs[name].final_state())
+    timeline = plasticity.open_result(out).series("timeline")
+    rows[name]["spread"] = timeline["stim0_spread_exc_hz"].values
+    rows[name]["driven"] = timeline["stim0_driven_exc_hz"].values
+
 c, s = rows["control"], rows["stressed"]
 print(f"E->E synapses (last 7 days): control {c['synapses']:.0f} ({c['per_cell']:.1f} per cell), "
       f"stressed {s['synapses']:.0f} ({s['per_cell']:.1f} per cell): "
@@ -120,6 +138,11 @@ print(f"pairwise correlation (50 ms): control {c['corr']:.4f} +- {c['corr_sd']:.
       f"stressed {s['corr']:.4f} +- {s['corr_sd']:.4f}")
 print(f"relative gamma of the pyramidal rate: control {c['gamma']:.4f}, stressed "
       f"{s['gamma']:.4f}")
+for key, text in (("driven", "stimulated cells"), ("spread", "the other pyramidal cells")):
+    print(f"response to a stimulus of 10 % of the pyramidal cells, {text}: control "
+          f"{c[key].mean():+.3f} +- {c[key].std():.3f} Hz, stressed {s[key].mean():+.3f} +- "
+          f"{s[key].std():.3f} Hz ({s[key].mean() / c[key].mean() - 1:+.1%}; 4 windows, "
+          "mean +- SD)")
 
 # The figure: the stressed count over the 127 days, and the last week's readouts.
 fig = Figure(figsize=(8, 3.2), constrained_layout=True)

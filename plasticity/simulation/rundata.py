@@ -145,12 +145,47 @@ def summarize(config: Config, data: RunData) -> dict[str, tuple[float, str]]:
     # the gamma band (30-80 Hz) needs samples finer than 1/(2 * 80 Hz)
     if lfp is not None and mask.sum() > 16 and dt_ms < 1e3 / 160.0:
         summary["lfp_gamma_fraction"] = (float(band_power_fraction(lfp[mask], dt_ms)), "1")
+    summary.update(stimulus_responses(config, data))
     for name, n in data.n_synapses.items():
         summary[f"n_syn_{name}"] = (float(n), "1")
     for key, values in data.structure.items():
         if key.startswith(("created_", "deleted_")):
             summary[f"sp_{key}"] = (float(np.sum(values)), "1")
     return summary
+
+
+def stimulus_responses(config: Config, data: RunData) -> dict[str, tuple[float, str]]:
+    """How the network answers each stimulus: the readout of responsiveness.
+
+    For stimulus ``k`` of population ``pop`` (cells ``0 .. m-1`` of ``pop``
+    driven harder from ``start`` to ``stop``), ``stim<k>_driven_<pop>_hz``
+    is the stimulated cells' rate during the stimulus minus their rate from
+    the end of the warm-up to its start, and ``stim<k>_spread_<pop>_hz`` the
+    same for the other cells of the population, which only recurrent
+    synapses can reach: the answer of the network rather than of the drive.
+    Absent when the stimulus starts before the warm-up ends or no cell is
+    left unstimulated.
+    """
+    out: dict[str, tuple[float, str]] = {}
+    t0 = float(config.simulation.warmup) * 1e3
+    for k, stim in enumerate(config.stimulation):
+        pop = stim.population
+        if pop not in data.spikes:
+            continue
+        start, stop = float(stim.start) * 1e3, min(float(stim.stop) * 1e3,
+                                                   float(config.simulation.duration) * 1e3)
+        n = data.sizes[pop]
+        m = round(stim.fraction * n)
+        if start <= t0 or stop <= start or m >= n:
+            continue
+        ids, times = data.spikes[pop]
+        driven = ids < m
+        for name, cells, count in (("driven", driven, m), ("spread", ~driven, n - m)):
+            during = np.count_nonzero(cells & (times >= start) & (times < stop))
+            before = np.count_nonzero(cells & (times >= t0) & (times < start))
+            value = 1e3 * (during / (stop - start) - before / (start - t0)) / count
+            out[f"stim{k}_{name}_{pop}_hz"] = (float(value), "Hz")
+    return out
 
 
 def _mean_concentration(data: RunData, t0_ms: float, t1_ms: float) -> float:
