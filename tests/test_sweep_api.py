@@ -83,7 +83,7 @@ def test_a_config_without_sweep_is_refused(tmp_path):
 
 def test_points_start_from_the_state_of_sweep_initial_state(tmp_path):
     """Every point of a sweep with ``initial_state`` starts from that result's final state
-    (its first structural record is the state's synapse count, not a fresh network's), the
+    (the synapses it ends with are mostly the state's, not a fresh network's), the
     manifest pins the file by its SHA-256, and a changed file fails the points."""
     from plasticity.sweep.design import file_digest
     from plasticity.sweep.directory import read_manifest
@@ -91,13 +91,10 @@ def test_points_start_from_the_state_of_sweep_initial_state(tmp_path):
     structural = {**BASE, "synapses": {"nmda_gating": "event"},
                   "structural": {"enabled": True, "update_interval": "100 ms"},
                   "timeline": {"mode": "real_time"}}
+    # the source: a network of another seed (other random synapses than the points' own)
     source = tmp_path / "settled.h5"
-    # a source network grown from no synapses: far from the points' own p = 0.1 start
-    plasticity.run(plasticity.load_config({**structural, "seed": 3, "structural": {
-        **structural["structural"], "initial": "empty"}}), source)
-    state = plasticity.open_result(source).final_state()
-    n0 = int(np.sum(state["nsyn/exc_to_exc"]))
-    assert n0 < 0.5 * 0.1 * 80 * 80
+    plasticity.run(plasticity.load_config({**structural, "seed": 3}), source)
+    present = plasticity.open_result(source).final_state()["nsyn/exc_to_exc"] > 0
     config = {**structural, "sweep": {"initial_state": str(source),
                                       "grid": {"pharmacology.ketamine_uM": [0, 1]}}}
     directory = plasticity.sweep.run(config, tmp_path / "sweep", executor="local", workers=1)
@@ -107,8 +104,10 @@ def test_points_start_from_the_state_of_sweep_initial_state(tmp_path):
     for p in manifest["points"]:
         result = plasticity.open_result(directory / "points" / f"{p['id']}.h5")
         assert "given by the caller" in result.provenance["initial_state"]
-        counts = result.series("connectivity")["n_syn_exc_to_exc"].values
-        assert abs(counts[0] - n0) <= 0.1 * 80 * 80 * 0.05 + 0.05 * n0  # not p = 0.1
+        # most of the source's synapses are still there: a fresh network of the points'
+        # seed would hold about 10 % of them (p = 0.1)
+        after = result.final_state()["nsyn/exc_to_exc"] > 0
+        assert np.count_nonzero(after & present) > 0.8 * np.count_nonzero(present)
     with pytest.raises(UserInputError, match="initial_state"):
         plasticity.sweep.run({**config, "sweep": {**config["sweep"], "initial_state":
                                                    str(tmp_path / "none.h5")}},
