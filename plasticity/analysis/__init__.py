@@ -6,8 +6,10 @@ Pure numpy and scipy (no Brian2). Sweeps are read with
 
 from plasticity.analysis.connectivity import (
     block_probability,
+    dendritic_sites,
     group_connectivity,
     group_degrees,
+    reformation_at_eliminated_sites,
 )
 from plasticity.analysis.readouts import (
     DEFAULT_SEGMENT_MS,
@@ -38,6 +40,8 @@ __all__ = [
     "band_power_fraction",
     "binned_spike_counts",
     "block_probability",
+    "dendritic_sites",
+    "reformation_at_eliminated_sites",
     "bootstrap_ci",
     "pairwise_correlation",
     "group_connectivity",

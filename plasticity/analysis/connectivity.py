@@ -23,7 +23,8 @@ import xarray as xr
 
 from plasticity.storage import MissingEntryError, Result
 
-__all__ = ["block_probability", "group_connectivity", "group_degrees"]
+__all__ = ["block_probability", "dendritic_sites", "group_connectivity", "group_degrees",
+           "reformation_at_eliminated_sites"]
 
 
 def block_probability(
@@ -129,3 +130,96 @@ def group_connectivity(
     for name in rows[0]:
         ds[name].attrs.update(units="1", long_name="synapses per possible pair")
     return ds
+
+
+def dendritic_sites(n_pre: int, n_post: int, *, seed: int, branches: int = 10,
+                    length_um: float = 100.0) -> tuple[np.ndarray, np.ndarray]:
+    """A dendritic site for every candidate pair: a branch of the target and a position on it.
+
+    Every pair ``(pre, post)`` (index ``pre * n_post + post``) gets a branch in
+    ``[0, branches)`` and a position uniform on ``[0, length_um)``, drawn from
+    ``seed``: the same pair always sits at the same place, so a synapse that
+    forms again on a pair forms at the site it was eliminated from. The
+    numbers (10 branches of 100 um per cell) are our choice; only the
+    chance level below depends on them.
+
+    Returns
+    -------
+    branch, position_um : numpy.ndarray
+        One value per pair.
+    """
+    rng = np.random.default_rng([int(seed), 7927])
+    size = int(n_pre) * int(n_post)
+    return (rng.integers(0, branches, size=size, dtype=np.int32),
+            rng.uniform(0.0, length_um, size=size))
+
+
+def reformation_at_eliminated_sites(
+    eliminated: np.ndarray, formed: np.ndarray, n_pre: int, n_post: int, *, seed: int,
+    branches: int = 10, length_um: float = 100.0, radius_um: float = 2.0,
+    autapses: bool = True,
+) -> dict[str, float]:
+    """How many new synapses form where synapses were eliminated, against chance.
+
+    Moda-Sava et al. (2019, Science 364:eaat8078) found ketamine restoring
+    spines at the dendritic locations where stress had eliminated them. A
+    new synapse counts as *at an eliminated site* when its site
+    (:func:`dendritic_sites`) is on the same branch of the same target cell
+    as a site that lost a synapse, within ``radius_um``. The chance level is
+    the same share for a synapse formed on a pair drawn at random among the
+    target's candidate pairs (random pairing of free elements), averaged
+    over the observed formations' targets.
+
+    Parameters
+    ----------
+    eliminated, formed : array (n, 2)
+        ``(pre, post)`` of the pairs that lost a synapse over the history
+        window, and of those that gained one after the drug.
+    n_pre, n_post : int
+        Sizes of the source and target populations (every pair a candidate).
+    seed : int
+        Seed of the sites.
+    branches, length_um, radius_um : float
+        Dendrite of each target cell and the distance that counts as the same site.
+    autapses : bool
+        Whether a cell's pair with itself is a candidate (recurrent pathways).
+
+    Returns
+    -------
+    dict
+        ``formed`` (number), ``at_eliminated`` (share of them at an eliminated
+        site), ``chance`` (the share random pairing gives), ``ratio``
+        (``at_eliminated / chance``; NaN without formations or chance 0).
+    """
+    eliminated = np.asarray(eliminated, dtype=np.int64).reshape(-1, 2)
+    formed = np.asarray(formed, dtype=np.int64).reshape(-1, 2)
+    branch, pos = dendritic_sites(n_pre, n_post, seed=seed, branches=branches,
+                                  length_um=length_um)
+    lost: dict[int, list[int]] = {}
+    for pre, post in eliminated:
+        lost.setdefault(int(post), []).append(int(pre) * n_post + int(post))
+
+    def near(post: int, keys: np.ndarray) -> np.ndarray:
+        """Which of the pairs ``keys`` (onto ``post``) sit at one of post's eliminated sites."""
+        sites = np.asarray(lost.get(post, []), dtype=np.int64)
+        if sites.size == 0:
+            return np.zeros(len(keys), dtype=bool)
+        same = branch[keys][:, None] == branch[sites][None, :]
+        close = np.abs(pos[keys][:, None] - pos[sites][None, :]) <= radius_um
+        return (same & close).any(axis=1)
+
+    hits, chance = [], []
+    pres = np.arange(n_pre, dtype=np.int64)
+    for post in np.unique(formed[:, 1]):
+        mine = formed[formed[:, 1] == post]
+        hits.append(near(int(post), mine[:, 0] * n_post + post))
+        candidates = pres if autapses else pres[pres != post]
+        chance.append(np.full(len(mine), near(int(post), candidates * n_post + post).mean()))
+    n = int(len(formed))
+    if n == 0:
+        return {"formed": 0.0, "at_eliminated": float("nan"), "chance": float("nan"),
+                "ratio": float("nan")}
+    observed = float(np.concatenate(hits).mean())
+    expected = float(np.concatenate(chance).mean())
+    return {"formed": float(n), "at_eliminated": observed, "chance": expected,
+            "ratio": observed / expected if expected > 0 else float("nan")}
