@@ -102,12 +102,12 @@ for name, result in runs.items():
     }
 
 # Responsiveness: from each final state, 4 windows of 5 s (synapses frozen) in which the
-# first 10 % of the pyramidal cells get 3 times their external drive from 3 s to 4 s.
+# first 10 % of the pyramidal cells get 1.2 times their external drive from 3 s to 4 s.
 # The rest of the pyramidal cells can only answer through recurrent synapses.
 PROBE = ["timeline={mode: clinical, start: 0 h, end: 4 h, window_every: 1 h}",
          "structural.elements.exc.axon.growth_rate=0 /day",
          "structural.elements.exc.den_exc.growth_rate=0 /day",
-         "stimulation=[{population: exc, fraction: 0.1, start: 3 s, stop: 4 s, rate_factor: 3}]"]
+         "stimulation=[{population: exc, fraction: 0.1, start: 3 s, stop: 4 s, rate_factor: 1.2}]"]
 for name, path in (("control", "configs/baseline.yaml"),
                    ("stressed", "configs/depressed_baseline.yaml")):
     out = args.output / f"{name}_probe.h5"
