@@ -41,6 +41,7 @@ Run::
     python experiments/single_infusion.py -o results/single_infusion           # 3 seeds
     python experiments/single_infusion.py --full -o results/single_infusion    # 8 seeds
     python experiments/single_infusion.py --growth bistable -o results/single_infusion_bistable
+    python experiments/single_infusion.py --hypotheses -o results/single_infusion  # + presets
 
 (3 seeds: about 45 minutes on 2 cores; every finished run is kept and reused).
 """
@@ -65,6 +66,9 @@ parser.add_argument("--spacing", action="store_true",
                     help="also run the drug arm with window spacing x0.5 and x2 (criterion 8)")
 parser.add_argument("--set", action="append", default=[], help="extra KEY=VALUE overrides "
                     "(every arm)")
+parser.add_argument("--hypotheses", action="store_true",
+                    help="also run the drug arm under the other hypotheses whose drug-free "
+                    "network is the default's: glun2b_pyramidal, hnk_ampa, AMPA scaling on")
 parser.add_argument("--growth", choices=("linear", "bistable"), default="linear",
                     help="growth rule of the elements: the configs' linear rule, or the "
                     "bistable (gaussian, eta > 0) alternative route to persistence, also while "
@@ -86,6 +90,14 @@ ARMS = {
     "rapamycin": ["signalling.knockouts.rapamycin=true"],
     "NBQX": ["signalling.knockouts.nbqx=true"],
 }
+# hypotheses that leave the drug-free network as it is: they share the drug-free arm
+HYPOTHESES = {
+    "glun2b_pyramidal": ["pharmacology.hypothesis=glun2b_pyramidal"],
+    "hnk_ampa": ["pharmacology.hypothesis=hnk_ampa", "pharmacology.protocol.metabolites={}"],
+    "AMPA scaling": ["scaling.enabled=true"],
+}
+if args.hypotheses:
+    ARMS.update(HYPOTHESES)
 if args.spacing:
     ARMS["drug, spacing x0.5"] = ["timeline.window_every=6 h", "timeline.dense_every=15 min"]
     ARMS["drug, spacing x2"] = ["timeline.window_every=24 h", "timeline.dense_every=1 h"]
@@ -315,6 +327,15 @@ for arm, rows in reform.items():
 above = verdicts["7 re-formation at eliminated sites above chance"]
 print(f"   -> {'pass' if above else 'not reproduced'} (random pairing has no memory of where "
       "synapses were)")
+
+if args.hypotheses:
+    print("hypotheses (each against the same drug-free arm):")
+    for arm in ["drug", *HYPOTHESES]:
+        rate = [window_value(results[arm][s], "exc_rate_hz", 0.0, 0.67)
+                - window_value(results["drug-free"][s], "exc_rate_hz", 0.0, 0.67) for s in seeds]
+        print(f"   {arm:17s} gain at 24 h {fmt(ci(gain(arm, 24.0)), 100, ' %')}, at 7 days "
+              f"{fmt(ci(gain(arm, 168.0)), 100, ' %')}; acute pyramidal rate "
+              f"{fmt(ci(rate))} Hz")
 
 if args.spacing:
     for arm in ("drug, spacing x0.5", "drug, spacing x2"):
