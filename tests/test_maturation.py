@@ -106,3 +106,25 @@ def test_steady_new_share_is_the_time_as_new_over_the_lifetime():
     assert turnover.steady_new_share() == pytest.approx(1.0 / (1.0 + 0.592 / 0.0274), rel=1e-9)
     off = small_config(*CLOCK, "structural.turnover.new_exit_rate=1 /day")
     assert off.structural.turnover.steady_new_share() == 0.0  # 'frees': clock starts stable
+
+
+def test_a_state_without_weights_gets_them_from_its_new_synapses():
+    """A settled state of a run whose weights did not follow maturity: efficacy from its
+    counts of new synapses, nsyn - (1 - w) nnew, else the steady-state mean weight; and a
+    cell's AMPA scale of 1 where scaling is on."""
+    from plasticity.model.structural import completed_state
+
+    config = small_config(*CLOCK, TURNOVER.format(w=0.5).replace(
+        "new_eliminated_fraction: 1.0", "new_eliminated_fraction: 0.3"))
+    nsyn, nnew = np.array([0, 1, 3, 2]), np.array([0, 1, 1, 0])
+    out = completed_state(config, {"nsyn/exc_to_exc": nsyn, "nnew/exc_to_exc": nnew})
+    np.testing.assert_allclose(out["efficacy/exc_to_exc"], [0.0, 0.5, 2.5, 2.0])
+    # steady share of new synapses with k_x = 2, a = 0.3, k_s = 0.5 /day: 0.5/(0.5 + 1.4)
+    share = 0.5 / (0.5 + 0.7 / 0.5)
+    out = completed_state(config, {"nsyn/exc_to_exc": nsyn})
+    np.testing.assert_allclose(out["efficacy/exc_to_exc"], nsyn * (1 - 0.5 * share))
+    scaled = small_config(*CLOCK, "scaling.enabled=true", "scaling.block_at_rest=false",
+                          "scaling.firing_rate=true")
+    out = completed_state(scaled, {"nsyn/exc_to_exc": nsyn, "Ca/exc": np.zeros(3)})
+    np.testing.assert_array_equal(out["ampa_scale/exc"], np.ones(3))
+    assert "efficacy/exc_to_exc" not in out  # new_weight 1 there

@@ -95,5 +95,9 @@ def test_the_engine_multiplies_each_cells_ampa_input_by_its_factor(tmp_path):
                            initial_state=state)]
     spikes = [plasticity.open_result(p).spikes("exc") for p in runs]
     assert len(spikes[0][0]) > 50
+    # a state of a run without scaling (no ampa_scale) starts every factor at 1
+    start = plasticity.run(small_config(*CLOCK, *one, *RATE_ONLY), tmp_path / "from_plain.h5",
+                           initial_state=b.final_state())
+    assert plasticity.open_result(start).final_state()["ampa_scale/exc"].shape == (80,)
     for x, y in zip(spikes[0], spikes[1], strict=True):
         np.testing.assert_array_equal(x, y)

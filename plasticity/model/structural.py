@@ -49,6 +49,7 @@ __all__ = [
     "Channel",
     "Engine",
     "build_engine",
+    "completed_state",
     "element_equations",
     "element_values",
     "engine_state",
@@ -58,7 +59,6 @@ __all__ = [
     "scaled_populations",
     "state_layout",
     "weights_follow_maturity",
-    "with_efficacy",
     "write_state",
 ]
 
@@ -302,29 +302,37 @@ def state_layout(config: Config) -> list[str]:
     return layout
 
 
-def with_efficacy(config: Config, state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """``state`` with ``efficacy/<pathway>`` added where the config needs it and it lacks it.
+def completed_state(config: Config, state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``state`` with the per-candidate and per-cell entries the config needs and it lacks.
 
-    From the counts of new synapses (``nnew/<pathway>``) where the state has them,
-    ``nsyn - (1 - new_weight) nnew``; else the steady-state expectation,
-    ``nsyn`` times :meth:`~plasticity.config.TurnoverConfig.mean_weight_factor`
-    (a state of a run whose weights did not follow maturity).
+    A state written by a run of another config (a settled network without
+    these mechanisms) gets:
+
+    - ``efficacy/<pathway>`` (weights that follow maturity): from the counts of
+      new synapses (``nnew/<pathway>``) where the state has them, ``nsyn - (1 -
+      new_weight) nnew``; else the steady-state expectation, ``nsyn`` times
+      :meth:`~plasticity.config.TurnoverConfig.mean_weight_factor`;
+    - ``ampa_scale/<population>`` (homeostatic scaling): 1, no scaling yet.
     """
-    if not weights_follow_maturity(config):
-        return state
-    turnover = config.structural.turnover
     out = dict(state)
-    for pathway in pool_order(config):
-        key = f"efficacy/{pathway}"
-        nsyn = state.get(f"nsyn/{pathway}")
-        if key in state or nsyn is None:
-            continue
-        nsyn = np.asarray(nsyn, dtype=float)
-        nnew = state.get(f"nnew/{pathway}")
-        if nnew is not None and len(nnew) == len(nsyn):
-            out[key] = nsyn - (1.0 - turnover.new_weight) * np.minimum(nnew, nsyn)
-        else:
-            out[key] = nsyn * turnover.mean_weight_factor()
+    if weights_follow_maturity(config):
+        turnover = config.structural.turnover
+        for pathway in pool_order(config):
+            key = f"efficacy/{pathway}"
+            nsyn = state.get(f"nsyn/{pathway}")
+            if key in state or nsyn is None:
+                continue
+            nsyn = np.asarray(nsyn, dtype=float)
+            nnew = state.get(f"nnew/{pathway}")
+            if nnew is not None and len(nnew) == len(nsyn):
+                out[key] = nsyn - (1.0 - turnover.new_weight) * np.minimum(nnew, nsyn)
+            else:
+                out[key] = nsyn * turnover.mean_weight_factor()
+    for pop in scaled_populations(config):
+        key = f"ampa_scale/{pop}"
+        calcium = state.get(f"Ca/{pop}")
+        if key not in state and calcium is not None:
+            out[key] = np.ones(len(calcium))
     return out
 
 

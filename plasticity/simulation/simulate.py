@@ -38,9 +38,9 @@ from plasticity.model.network import BuiltNetwork, build_network
 from plasticity.model.structural import (
     STATE_FILE,
     WINDOW_READOUTS,
+    completed_state,
     engine_state,
     read_snapshots,
-    with_efficacy,
     write_state,
 )
 from plasticity.progress import ProgressBar
@@ -322,7 +322,7 @@ def _run_standalone(
             results_dir.mkdir()
             if carry and state and built.engine is not None:
                 write_state(results_dir / STATE_FILE, built.engine.layout,
-                            with_efficacy(point, state))
+                            completed_state(point, state))
             noise = None if noise_seeds is None else noise_seeds[index]
             args = _command_line(built.inputs_for(point, trace, growth_scales[index], noise),
                                  results_dir)
