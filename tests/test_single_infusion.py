@@ -17,7 +17,11 @@ before the test was first run:
 
 (A first version left this network's set point at the default's 5 Hz: the
 rule then pruned hard in both arms and formation on the first day was only
-1.03 x drug-free.)
+1.03 x drug-free. A second left the formation gain at the shipped config's,
+2.5 times larger against this network's constitutive formation than in the
+default network: with weights that follow maturity, one seed's gain ran away
+after a week, the synapses' own AMPA current read as a surge across the
+48 h between windows; the gain now scales with the constitutive formation.)
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ SMALL = [
     "simulation.duration=1 s", "simulation.warmup=300 ms",
     # 32 E->E synapses per cell: the stressed tone for that count (0.9 x 32 / 22.6 days)
     "structural.turnover.constitutive_formation=1.274 /day",
+    # and the growth-factor formation in the same proportion to that tone as in the
+    # shipped config (381.1 x 1.274 / 3.19): per synapse, the drug's effect is the same
+    "signalling.formation_gain=152.2 /day",
     "structural.elements.exc.axon.eps=0.155", "structural.elements.exc.den_exc.eps=0.155",
     "timeline.start=-12 h", "timeline.window_every=48 h",
 ]
