@@ -105,6 +105,8 @@ directory = plasticity.sweep.run(raw, args.output / "sweep", executor=args.execu
 def at(result, key: str, hours: float) -> float:
     clinical = result.series("clinical")
     t = clinical["clinical_time_h"].values
+    if key not in clinical and key.startswith("weight_"):  # new_weight 1: every synapse weighs 1
+        key = "n_syn_" + key.removeprefix("weight_")
     return float(clinical[key].values[np.argmin(np.abs(t - hours))])
 
 
