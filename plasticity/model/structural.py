@@ -53,6 +53,7 @@ __all__ = [
     "element_equations",
     "element_values",
     "engine_state",
+    "maturity_efficacy",
     "pool_order",
     "population_elements",
     "read_snapshots",
@@ -302,6 +303,12 @@ def state_layout(config: Config) -> list[str]:
     return layout
 
 
+def maturity_efficacy(new_weight: float, nsyn: np.ndarray, nnew: np.ndarray) -> np.ndarray:
+    """Summed weight per candidate, in stable synapses: ``nsyn - (1 - new_weight) nnew``."""
+    nsyn = np.asarray(nsyn, dtype=float)
+    return nsyn - (1.0 - new_weight) * np.minimum(np.asarray(nnew, dtype=float), nsyn)
+
+
 def completed_state(config: Config, state: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """``state`` with the per-candidate and per-cell entries the config needs and it lacks.
 
@@ -322,12 +329,11 @@ def completed_state(config: Config, state: dict[str, np.ndarray]) -> dict[str, n
             nsyn = state.get(f"nsyn/{pathway}")
             if key in state or nsyn is None:
                 continue
-            nsyn = np.asarray(nsyn, dtype=float)
             nnew = state.get(f"nnew/{pathway}")
             if nnew is not None and len(nnew) == len(nsyn):
-                out[key] = nsyn - (1.0 - turnover.new_weight) * np.minimum(nnew, nsyn)
+                out[key] = maturity_efficacy(turnover.new_weight, nsyn, nnew)
             else:
-                out[key] = nsyn * turnover.mean_weight_factor()
+                out[key] = np.asarray(nsyn, dtype=float) * turnover.mean_weight_factor()
     for pop in scaled_populations(config):
         key = f"ampa_scale/{pop}"
         calcium = state.get(f"Ca/{pop}")

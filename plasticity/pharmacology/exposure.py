@@ -22,8 +22,8 @@ from plasticity.pharmacology.pk import (
     simulate_pk,
 )
 
-__all__ = ["driving_concentration_uM", "hnk_uM", "infusions", "metabolite_parameters",
-           "pk_parameters", "protocol_pk"]
+__all__ = ["driving_concentration_uM", "free_hnk_uM", "hnk_uM", "infusions",
+           "metabolite_parameters", "pk_parameters", "protocol_pk"]
 
 
 def pk_parameters(protocol: ProtocolConfig) -> PKParameters:
@@ -161,7 +161,14 @@ def hnk_uM(pharmacology: PharmacologyConfig, clinical_times_s) -> np.ndarray:
     protocol = pharmacology.protocol
     if protocol is None or protocol.metabolites is None:
         raise ValueError("pharmacology.protocol.metabolites is not set: no HNK compartment")
-    result = protocol_pk(protocol, clinical_times_s)
-    assert result.hnk_uM is not None
+    return free_hnk_uM(protocol, protocol_pk(protocol, clinical_times_s))
+
+
+def free_hnk_uM(protocol: ProtocolConfig, result: PKResult) -> np.ndarray:
+    """Free (2R,6R)-HNK (uM) from a PK solution of ``protocol`` that followed the metabolites.
+
+    The total HNK of ``result`` times ``metabolites.r_share`` and ``free_fraction``.
+    """
+    assert protocol.metabolites is not None and result.hnk_uM is not None
     met = protocol.metabolites
     return np.asarray(result.hnk_uM, dtype=float) * met.r_share * met.free_fraction

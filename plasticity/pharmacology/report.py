@@ -335,7 +335,7 @@ def pk_report(config: Config, dt_min: float | None = None) -> PKReport:
     from plasticity.pharmacology.block import ketamine_block
     from plasticity.pharmacology.exposure import (
         driving_concentration_uM,
-        hnk_uM,
+        free_hnk_uM,
         infusions,
         metabolite_parameters,
         pk_parameters,
@@ -391,6 +391,5 @@ def pk_report(config: Config, dt_min: float | None = None) -> PKReport:
         driving_uM=driving, driving_peak_uM=peak_uM, driving_peak_time_min=peak_time,
         summary=summary, half_life_min=half_life, pathways=pathways,
         segments_min=timeline_segments_min(config),
-        hnk_uM=(hnk_uM(config.pharmacology, times * 60.0) if protocol.metabolites is not None
-                else None),
+        hnk_uM=free_hnk_uM(protocol, result) if protocol.metabolites is not None else None,
     )

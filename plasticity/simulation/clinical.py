@@ -47,6 +47,7 @@ from plasticity.model.clinical import (
     run_updates,
 )
 from plasticity.model.growth import growth_rate
+from plasticity.model.structural import maturity_efficacy
 from plasticity.simulation.builds import code_key, compiler_signature, ensure_build, scratch_root
 from plasticity.simulation.rundata import RunData
 from plasticity.simulation.simulate import build_root
@@ -214,7 +215,6 @@ class ClinicalClock:
                     for name in scaling.CARRIED}
             if all(v is not None for v in kept.values()):
                 self.scaling = {k: np.array(v, dtype=float, copy=True) for k, v in kept.items()}
-        self._bdnf_trace: list[np.ndarray] = []
         if config.signalling.enabled and initial_state is not None:
             carried = {name: initial_state.get(f"signal/{name}/{self.tgt}")
                        for name in signalling.CARRIED}
@@ -287,7 +287,7 @@ class ClinicalClock:
 
     def _signalled_updates(self, window_s: float, data: RunData, pool: ClinicalPool,
                            dz_pre: np.ndarray, dz_post: np.ndarray, n_updates: int, seed: int,
-                           rates: dict) -> np.ndarray:
+                           rates: dict) -> tuple[np.ndarray, list[np.ndarray]]:
         """The clinical updates of one interval, with growth factors.
 
         The window's readouts of the target cells are the cascade's held
@@ -315,10 +315,10 @@ class ClinicalClock:
         grow_pre, grow_post = np.zeros((n_updates, n_pre)), np.zeros((n_updates, n_post))
         frac = np.zeros((n_updates, n_post))
         traces = {name: np.zeros(n_updates) for name in ("bdnf", "mtor", "protein")}
-        self._bdnf_trace = []
+        bdnf = []
         for u in range(n_updates):
             protein = signalling.advance(config, self.signal, held, step)
-            self._bdnf_trace.append(self.signal["bdnf"].copy())
+            bdnf.append(self.signal["bdnf"].copy())
             extra, frac[u] = signalling.effects(config, protein)
             grow_pre[u] = dz_pre + extra
             grow_post[u] = dz_post + extra
@@ -328,11 +328,14 @@ class ClinicalClock:
                               new_eliminated_fraction=frac, seed=seed, **rates)
         for name, trace in traces.items():
             data.structure[f"clinical_signal_{name}"] = trace
-        return records
+        return records, bdnf
 
     def _scale(self, state: dict[str, np.ndarray], data: RunData, n_updates: int, step: float,
-               ca_post: np.ndarray) -> None:
-        """Homeostatic AMPA scaling of the target cells over the interval's updates."""
+               ca_post: np.ndarray, bdnf: list[np.ndarray]) -> None:
+        """Homeostatic AMPA scaling of the target cells over the interval's updates.
+
+        ``bdnf``: each update's BDNF-translation signal per cell (empty without signalling).
+        """
         config = self.config
         n = len(ca_post)
         if self.scaling is None or len(self.scaling["fast"]) != n:
@@ -340,8 +343,8 @@ class ClinicalClock:
         eps = config.structural.elements[self.tgt][self.den].eps
         mean = np.zeros(n_updates)
         for u in range(n_updates):
-            bdnf = self._bdnf_trace[u] if u < len(self._bdnf_trace) else None
-            scaling.advance(config, self.scaling, step, bdnf, ca_post, eps)
+            scaling.advance(config, self.scaling, step, bdnf[u] if bdnf else None, ca_post,
+                            eps)
             mean[u] = float(np.mean(scaling.factor(config, self.scaling)))
         data.structure["clinical_ampa_scale"] = mean
         for name, values in self.scaling.items():
@@ -384,26 +387,27 @@ class ClinicalClock:
         rates = dict(dt_s=step, new_exit_rate=float(turnover.new_exit_rate),
                      stable_elimination_rate=float(turnover.stable_elimination_rate),
                      remove_elements=turnover.elimination == "removes")
+        bdnf: list[np.ndarray] = []
         if not config.signalling.enabled:
             records = run_updates(self.lib, pool, dz_pre, dz_post, n_updates=n_updates,
                                   new_eliminated_fraction=turnover.new_eliminated_fraction,
                                   seed=seed, **rates)
         else:
-            records = self._signalled_updates(seg.clinical_start_s, data, pool, dz_pre,
-                                              dz_post, n_updates, seed, rates)
+            records, bdnf = self._signalled_updates(seg.clinical_start_s, data, pool, dz_pre,
+                                                    dz_post, n_updates, seed, rates)
             for name, values in self.signal.items():
                 state[f"signal/{name}/{self.tgt}"] = values.copy()
             state[f"signal_reference/{self.tgt}"] = self.ampa_reference.copy()
         if config.scaling.enabled:
-            self._scale(state, data, n_updates, step, ca_post)
+            self._scale(state, data, n_updates, step, ca_post, bdnf)
         state[nsyn_key], state[zpre_key], state[zpost_key] = pool.nsyn, pool.z_pre, pool.z_post
         self.nnew = pool.nnew
         state[f"nnew/{self.pathway}"] = pool.nnew.copy()
         # weights follow maturity: a new synapse transmits with new_weight of a stable one
         missing = 1.0 - turnover.new_weight
         if turnover.weights_follow_maturity:
-            state[f"efficacy/{self.pathway}"] = (pool.nsyn.astype(float)
-                                                 - missing * pool.nnew.astype(float))
+            state[f"efficacy/{self.pathway}"] = maturity_efficacy(turnover.new_weight,
+                                                                  pool.nsyn, pool.nnew)
         times_ms = (seg.clinical_start_s + step * np.arange(1, n_updates + 1)) * 1e3
         data.structure["clinical_time_ms"] = times_ms
         for k, field in enumerate(RECORD_FIELDS):
