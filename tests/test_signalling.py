@@ -167,3 +167,55 @@ def test_the_surge_reference_adapts_to_a_sustained_rise():
         assert ref == pytest.approx(1.0 + 0.1 * (1 - math.exp(-now / tau)), rel=1e-12)
     assert surges[0] == pytest.approx(0.1 - 0.02, rel=1e-9)
     assert surges[-1] == 0.0  # adapted: below the threshold
+
+
+def _reference_by_steps(values_at, t_end: float, tau: float, n: int = 200_000) -> float:
+    """dr/dt = (A(t) - r)/tau by the midpoint rule on a fine grid (independent of the
+    closed form), from r(0) = A(0)."""
+    dt = t_end / n
+    r = values_at(0.0)
+    for k in range(n):
+        t = k * dt
+        k1 = (values_at(t) - r) / tau
+        k2 = (values_at(t + dt / 2) - (r + dt / 2 * k1)) / tau
+        r += dt * k2
+    return r
+
+
+def test_the_reference_follows_a_linear_current_exactly():
+    """With the current linear between windows, the closed form equals a fine
+    numerical solution of dr/dt = (A - r)/tau, for a rise then a fall."""
+    tau = 6 * 3600.0
+    knots = [(0.0, 1.0), (3 * 3600.0, 1.3), (20 * 3600.0, 0.9)]
+
+    def current(t):
+        return float(np.interp(t, [k[0] for k in knots], [k[1] for k in knots]))
+
+    ref = knots[0][1]
+    for (t0, a0), (t1, a1) in zip(knots[:-1], knots[1:]):
+        ref = sig.adapt_reference(ref, t0, a1, t1, tau, last_value=a0)
+    assert ref == pytest.approx(_reference_by_steps(current, knots[-1][0], tau), rel=1e-7)
+
+
+def test_a_slow_rise_reads_the_same_at_any_window_spacing():
+    """A rise of 1 %/h held for two days: at 6 h, 12 h or 48 h spacing the reference
+    and the surge read at 48 h are the same, with the lag s*tau (not s*spacing)."""
+    config = _config()
+    tau = float(config.signalling.surge_adaptation)
+    slope = 0.01 / 3600.0
+    read = {}
+    for spacing_h in (6, 12, 48):
+        ref, last, last_value = 1.0, 0.0, 1.0
+        for k in range(1, 48 // spacing_h + 1):
+            now = k * spacing_h * 3600.0
+            value = 1.0 + slope * now
+            ref = sig.adapt_reference(ref, last, value, now, tau, last_value=last_value)
+            last, last_value = now, value
+        read[spacing_h] = (ref, float(sig.inputs(config, value / ref, np.zeros(1)).u_surge[0]))
+    for spacing_h in (6, 48):
+        assert read[spacing_h][0] == pytest.approx(read[12][0], rel=1e-12)
+    # after 8 tau the lag is s*tau (1 - e^-8): the excess ~ 6 % / 1.48, above the threshold
+    excess = 1.48 / read[12][0] - 1
+    lag = slope * tau * (1 - math.exp(-48 * 3600.0 / tau))
+    assert excess == pytest.approx(lag / (1.48 - lag), rel=1e-9)
+    assert read[12][1] == pytest.approx(excess - config.signalling.surge_threshold, rel=1e-9)

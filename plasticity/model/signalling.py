@@ -5,8 +5,9 @@ held between two network windows of the clinical clock:
 
 - ``surge = max(0, A / A_0 - 1 - theta)``, the relative excess of the
   pyramidal cells' mean dendritic AMPA current ``A`` over its reference
-  ``A_0`` (the current over past windows, adapting with ``surge_adaptation``)
-  beyond the threshold ``theta`` (``surge_threshold``: the
+  ``A_0`` (the current's exponential average with time constant
+  ``surge_adaptation``, the current taken linear between windows:
+  :func:`adapt_reference`) beyond the threshold ``theta`` (``surge_threshold``: the
   synaptic-protein signal integrates over days, so without it the positive
   part of window noise would feed it a steady drive; 0 with NBQX or with the
   surge route off);
@@ -102,30 +103,50 @@ def inputs(config: Config, relative_ampa: float, block: np.ndarray) -> Signallin
 
 
 def adapt_reference(reference: float, last_s: float, value: float, now_s: float,
-                    tau_s: float) -> float:
-    """The surge's reference after taking in a window's value.
+                    tau_s: float, last_value: float | None = None) -> float:
+    """The surge's reference at a window, from the reference at the last one.
 
-    An exponential average over windows: ``reference + (1 - exp(-(now -
-    last) / tau)) (value - reference)``, exact for a value held since the
-    last window.
+    The reference ``r`` is the exponential average of the AMPA current ``A``
+    with time constant ``tau``: ``dr/dt = (A(t) - r)/tau``. Between two
+    windows ``A`` is taken linear from ``last_value`` (the last window's
+    current) to ``value`` (this window's), for which the solution is exact::
+
+        r(now) = value + (r - last_value) w - (value - last_value) (tau/dt) (1 - w)
+
+    with ``dt = now - last`` and ``w = exp(-dt/tau)``. A steady rise of
+    slope ``s`` is then read with the lag ``s tau`` whatever the window
+    spacing, so the surge it gives (``value / r(now) - 1``) does not grow
+    with the spacing (with the current held between windows it grew as ``s
+    dt``, and sparse windows fed the slow rise that new synapses bring back
+    into formation). Without ``last_value`` the current is held at ``value``
+    over the interval: ``r + (1 - w)(value - r)``.
 
     Parameters
     ----------
     reference : float
-        The reference after the last window.
+        The reference at the last window.
     last_s, now_s : float
         Clinical times of the last window and of this one (s).
     value : float
         This window's population mean AMPA current.
     tau_s : float
         ``signalling.surge_adaptation`` (s).
+    last_value : float, optional
+        The last window's population mean AMPA current.
 
     Returns
     -------
     float
+        The reference at ``now_s``.
     """
-    weight = 1.0 - np.exp(-max(now_s - last_s, 0.0) / tau_s)
-    return float(reference + weight * (value - reference))
+    dt = max(now_s - last_s, 0.0)
+    if dt <= 0.0:
+        return float(reference)
+    gone = -np.expm1(-dt / tau_s)  # 1 - w
+    if last_value is None:
+        return float(reference + gone * (value - reference))
+    return float(value + (reference - last_value) * (1.0 - gone)
+                 - (value - last_value) * (tau_s / dt) * gone)
 
 
 def _matrices(config: Config) -> tuple[np.ndarray, np.ndarray]:

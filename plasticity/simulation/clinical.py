@@ -206,7 +206,8 @@ class ClinicalClock:
         # growth-factor signalling of the target cells (plasticity.model.signalling)
         self.signal: dict[str, np.ndarray] | None = None
         # the reference of the population's AMPA current that the surge is measured
-        # against: [reference (A), clinical time (s) of the last window it took in]
+        # against: [reference (A) and clinical time (s) of the last window, that
+        # window's current (A)]
         self.ampa_reference: np.ndarray | None = None
         # homeostatic AMPA scaling of the target cells (plasticity.model.scaling)
         self.scaling: dict[str, np.ndarray] | None = None
@@ -299,13 +300,16 @@ class ClinicalClock:
         means = data.cell_means[self.tgt]
         ampa = float(np.mean(means["ampa_current"]))
         if self.ampa_reference is None:  # the first window (before any dose) starts it
-            self.ampa_reference = np.array([ampa, window_s])
-        reference, last_s = self.ampa_reference
+            self.ampa_reference = np.array([ampa, window_s, ampa])
+        kept = self.ampa_reference
+        # the reference follows the current, taken linear from the last window to this
+        # one, up to this window; a state of an older version (no last value) holds it
+        last_value = float(kept[2]) if len(kept) > 2 else None
+        reference = signalling.adapt_reference(
+            float(kept[0]), float(kept[1]), ampa, window_s,
+            float(config.signalling.surge_adaptation), last_value)
         held = signalling.inputs(config, ampa / reference, means["ket_block"])
-        # then the reference takes this window in, with the adaptation time constant
-        self.ampa_reference = np.array([signalling.adapt_reference(
-            reference, last_s, ampa, window_s, float(config.signalling.surge_adaptation)),
-            window_s])
+        self.ampa_reference = np.array([reference, window_s, ampa])
         if self.signal is None or len(self.signal["protein"]) != len(held.u_block):
             self.signal = signalling.initial_state(len(held.u_block))
         step = rates["dt_s"]
