@@ -21,15 +21,18 @@ demo: install
 	$(VENV)/bin/plasticity run configs/quickstart.yaml -o results/quickstart.h5
 	$(VENV)/bin/plasticity plot results/quickstart.h5 -o results/quickstart_plots
 
-## The test suite (unit, integration, the long science checks) and the linter.
+## The test suite (unit, integration, the long science checks) and the linter,
+## one pytest worker per core (PYTEST_WORKERS=0 runs it in one process); a test
+## file stays on one worker, so its module fixtures run once.
+PYTEST_WORKERS ?= auto
 test: install
 	$(VENV)/bin/ruff check plasticity tests experiments
-	$(PY) -m pytest -q -ra
+	$(PY) -m pytest -q -ra -n $(PYTEST_WORKERS) --dist loadfile
 
 ## The same without the tests marked slow (the long science checks), while iterating.
 test-fast: install
 	$(VENV)/bin/ruff check plasticity tests experiments
-	$(PY) -m pytest -q -ra -m "not slow"
+	$(PY) -m pytest -q -ra -m "not slow" -n $(PYTEST_WORKERS) --dist loadfile
 
 lint: install
 	$(VENV)/bin/ruff check plasticity tests experiments

@@ -44,6 +44,12 @@ Run::
     python experiments/single_infusion.py --hypotheses -o results/single_infusion  # + presets
 
 (3 seeds: about 45 minutes on 2 cores; every finished run is kept and reused).
+Each run is one process; to use both cores, simulate half the seeds in a
+second process, then evaluate::
+
+    python experiments/single_infusion.py --only-seeds 1,3,5,7 -o results/single_infusion &
+    python experiments/single_infusion.py --only-seeds 2,4,6,8 -o results/single_infusion
+    wait; python experiments/single_infusion.py --full -o results/single_infusion
 """
 
 import argparse
@@ -62,6 +68,13 @@ ROOT = Path(__file__).resolve().parents[1]
 parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
 parser.add_argument("--seeds", type=int, default=3)
 parser.add_argument("--full", action="store_true", help="8 seeds (the README numbers)")
+parser.add_argument("--settle-only", action="store_true",
+                    help="only settle the stressed networks of the seeds (they do not depend "
+                    "on the single-infusion config)")
+parser.add_argument("--only-seeds", default=None, metavar="LIST",
+                    help="comma-separated seeds to simulate, without the evaluation (to "
+                    "share the runs between processes: each finished run is kept, and a "
+                    "later run without it evaluates them all)")
 parser.add_argument("--spacing", action="store_true",
                     help="also run the drug arm with window spacing x0.5 and x2 (criterion 8)")
 parser.add_argument("--set", action="append", default=[], help="extra KEY=VALUE overrides "
@@ -77,6 +90,8 @@ parser.add_argument("-o", "--output", type=Path, default=Path("results/single_in
 args = parser.parse_args()
 args.output.mkdir(parents=True, exist_ok=True)
 seeds = list(range(1, (8 if args.full else args.seeds) + 1))
+if args.only_seeds:
+    seeds = [int(s) for s in args.only_seeds.split(",")]
 # The bistable rule (Butz & van Ooyen 2013; NEST's gaussian curve with eta > 0): elements
 # grow between eta and the set point eps and retract below eta and above eps, so a cell
 # pushed above eta by the drug can stay in the growing regime. eta = eps / 2 is our choice.
@@ -128,6 +143,11 @@ def run_arm(seed: int, arm: str, state):
 
 results: dict[str, dict[int, object]] = {arm: {} for arm in ARMS}
 control_count, stressed_count = {}, {}
+if args.settle_only:
+    for seed in seeds:
+        settled(seed)
+        print(f"seed {seed}: stressed network settled", flush=True)
+    raise SystemExit(0)
 for seed in seeds:
     stressed = settled(seed)
     clinical = stressed.series("clinical")
@@ -137,6 +157,8 @@ for seed in seeds:
     for arm in ARMS:
         results[arm][seed] = run_arm(seed, arm, state)
         print(f"seed {seed}: {arm} done", flush=True)
+if args.only_seeds:
+    raise SystemExit(0)
 
 
 def count_at(result, hours: float) -> float:
