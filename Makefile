@@ -27,7 +27,7 @@ demo: install
 PYTEST_WORKERS ?= auto
 test: install
 	$(VENV)/bin/ruff check plasticity tests experiments
-	$(PY) -m pytest -q -ra -n $(PYTEST_WORKERS) --dist loadfile
+	$(PY) -m pytest -q -ra -n $(PYTEST_WORKERS) --dist loadfile --durations=15
 
 ## The same without the tests marked slow (the long science checks), while iterating.
 test-fast: install
