@@ -422,18 +422,24 @@ ax = axes[0, 0]
 ax.plot(tl.loc[early, "clinical_start_h"], tl.loc[early, "ketamine_uM"], "o-", color="k")
 ax.set_ylabel("free ketamine (µM)")
 ax2 = ax.twinx()
-ax2.plot(tl.loc[early, "clinical_start_h"], 100 * tl.loc[early, "window_ket_block_exc"], "s-",
-         color="C3")
-ax2.set_ylabel("E->E NMDA block (%)", color="C3")
-ax.set_title("drug and block (seed 1)", fontsize=9)
+for pathway, color in (("exc_to_exc", "C3"), ("exc_to_pv", "C1"), ("exc_to_sst", "C2")):
+    ax2.plot(tl.loc[early, "clinical_start_h"], 100 * tl.loc[early, f"nmda_block_{pathway}"],
+             "s-", ms=3, color=color, label=pathway.replace("_to_", "->"))
+ax2.set_ylabel("NMDA receptors blocked (%)")
+ax2.legend(frameon=False, fontsize=7, loc="upper right")
+ax.set_title("drug and block per pathway (seed 1)", fontsize=9)
 ax = axes[0, 1]
 for pop, color in (("exc", "C0"), ("pv", "C1"), ("sst", "C2")):
     ax.plot(tl.loc[early, "clinical_start_h"], tl.loc[early, f"{pop}_rate_hz"]
             / free_tl.loc[early, f"{pop}_rate_hz"].values, "o-", color=color, label=pop)
+ax.plot(tl.loc[early, "clinical_start_h"], tl.loc[early, "window_ca_nmda_current_exc"]
+        / free_tl.loc[early, "window_ca_nmda_current_exc"].values, "--", color="C3",
+        label="NMDA Ca2+ sensor (E)")
 ax.axhline(1, color="grey", lw=0.8)
-ax.set_ylabel("rate, drug / drug-free")
-ax.legend(frameon=False, fontsize=8)
-ax.set_title("acute rates", fontsize=9)
+ax.set_ylabel("drug / drug-free")
+ax.set_xlabel("clinical time (h)")
+ax.legend(frameon=False, fontsize=7)
+ax.set_title("acute rates and sensor (seed 1)", fontsize=9)
 ax = axes[0, 2]
 clinical = first.series("clinical")
 t_h = clinical["clinical_time_h"].values
