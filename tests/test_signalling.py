@@ -192,7 +192,7 @@ def test_the_reference_follows_a_linear_current_exactly():
         return float(np.interp(t, [k[0] for k in knots], [k[1] for k in knots]))
 
     ref = knots[0][1]
-    for (t0, a0), (t1, a1) in zip(knots[:-1], knots[1:]):
+    for (t0, a0), (t1, a1) in zip(knots[:-1], knots[1:], strict=True):
         ref = sig.adapt_reference(ref, t0, a1, t1, tau, last_value=a0)
     assert ref == pytest.approx(_reference_by_steps(current, knots[-1][0], tau), rel=1e-7)
 
