@@ -381,13 +381,15 @@ if args.hypotheses:
               f"{fmt(ci(rate))} Hz")
 
 
-
-def readouts_24h(result) -> dict[str, float]:
-    """The 24 h readouts compared across window spacings (criterion 8)."""
+def readouts_24h(result, free_count: float) -> dict[str, float]:
+    """The 24 h readouts compared across window spacings (criterion 8); ``free_count``:
+    the drug-free arm's synapse count at 24 h (reference spacing), for the drug's gain."""
     clinical = result.series("clinical")
     t = clinical["clinical_time_h"].values
     at = int(np.argmin(np.abs(t - 24.0)))
-    values = {"synapse count": float(clinical["n_syn_exc_to_exc"].values[at]),
+    count = float(clinical["n_syn_exc_to_exc"].values[at])
+    values = {"synapse count": count,
+              "gain over drug-free": count - free_count,
               "formed over day 1": events(result, "formed", 0.0, 24.0),
               "lost over day 1": events(result, "lost", 0.0, 24.0),
               "synaptic protein": float(clinical["signal_protein"].values[at]),
@@ -398,16 +400,12 @@ def readouts_24h(result) -> dict[str, float]:
 
 
 if args.spacing:
-    reference = {s: readouts_24h(results["drug"][s]) for s in seeds}
     free_24h = {s: count_at(results["drug-free"][s], 24.0) for s in seeds}
-    for s in seeds:  # the drug's gain over the (reference-spaced) drug-free arm
-        reference[s]["gain over drug-free"] = reference[s]["synapse count"] - free_24h[s]
+    reference = {s: readouts_24h(results["drug"][s], free_24h[s]) for s in seeds}
     for arm in ("drug, spacing x0.5", "drug, spacing x2"):
         label = arm.split(", ")[1]
+        values = {s: readouts_24h(results[arm][s], free_24h[s]) for s in seeds}
         for key in reference[seeds[0]]:
-            values = {s: readouts_24h(results[arm][s]) for s in seeds}
-            for s in seeds:
-                values[s]["gain over drug-free"] = values[s]["synapse count"] - free_24h[s]
             change = np.array([values[s][key] / reference[s][key] - 1.0 for s in seeds])
             name = f"8 {label}: 24 h {key} within 5 %"
             verdicts[name] = bool(abs(np.mean(change)) < 0.05)
