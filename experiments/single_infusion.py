@@ -74,7 +74,21 @@ parser.add_argument("--full", action="store_true", help="8 seeds (the README num
 parser.add_argument("--settle-only", action="store_true",
                     help="only settle the stressed networks of the seeds (they do not depend "
                     "on the single-infusion config)")
-parser.add_argument("--only-seeds", default=None, metavar="LIST",
+
+
+def seed_list(text: str) -> list[int]:
+    """``--only-seeds``: comma-separated positive integers."""
+    try:
+        values = [int(part) for part in text.split(",")]
+    except ValueError:
+        values = []
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected comma-separated seeds >= 1, "
+                                         "e.g. 1,3,5")
+    return values
+
+
+parser.add_argument("--only-seeds", type=seed_list, default=None, metavar="LIST",
                     help="comma-separated seeds to simulate, without the evaluation (to "
                     "share the runs between processes: each finished run is kept, and a "
                     "later run without it evaluates them all)")
@@ -94,7 +108,7 @@ args = parser.parse_args()
 args.output.mkdir(parents=True, exist_ok=True)
 seeds = list(range(1, (8 if args.full else args.seeds) + 1))
 if args.only_seeds:
-    seeds = [int(s) for s in args.only_seeds.split(",")]
+    seeds = args.only_seeds
 # The bistable rule (Butz & van Ooyen 2013; NEST's gaussian curve with eta > 0): elements
 # grow between eta and the set point eps and retract below eta and above eps, so a cell
 # pushed above eta by the drug can stay in the growing regime. eta = eps / 2 is our choice.
