@@ -219,3 +219,102 @@ def test_a_slow_rise_reads_the_same_at_any_window_spacing():
     lag = slope * tau * (1 - math.exp(-48 * 3600.0 / tau))
     assert excess == pytest.approx(lag / (1.48 - lag), rel=1e-9)
     assert read[12][1] == pytest.approx(excess - config.signalling.surge_threshold, rel=1e-9)
+
+
+def test_block_between_windows_is_the_hill_curve_of_the_cell():
+    """A cell of fixed IC50 K: the IC50 read off one window gives its block at any
+    concentration, C^n / (C^n + K^n), written out here for n = 1 and 2."""
+    for hill in (1.0, 2.0):
+        k = np.array([5.0, 2.0])
+        c_w = 0.4
+        window = c_w**hill / (c_w**hill + k**hill)
+        affinity = sig.block_affinity(window, c_w, hill, None, fallback_uM=99.0)
+        np.testing.assert_allclose(affinity, k, rtol=1e-12)
+        conc = np.array([0.0, 0.1, 1.0, 7.0])
+        expected = conc[:, None]**hill / (conc[:, None]**hill + k[None, :]**hill)
+        np.testing.assert_allclose(sig.block_between(conc, affinity, hill), expected,
+                                   rtol=1e-12, atol=1e-15)
+
+
+def test_block_affinity_keeps_what_a_window_without_drug_cannot_tell():
+    previous = np.array([4.0, np.nan, 3.0])
+    out = sig.block_affinity(np.array([0.0, 0.0, 0.1]), 0.0, 1.0, previous, fallback_uM=6.0)
+    np.testing.assert_array_equal(out, [4.0, 6.0, 3.0])
+    out = sig.block_affinity(np.array([0.0, 0.5, 0.5]), 2.0, 1.0, previous, fallback_uM=6.0)
+    np.testing.assert_array_equal(out, [4.0, 2.0, 2.0])
+
+
+def test_the_acute_response_fit_recovers_a_linear_response():
+    """Windows with e = k C plus a drug-free offset of zero: k comes back exactly,
+    whatever the forgetting, and a window without drug leaves it unchanged."""
+    k_true, sums, last = 0.18, None, None
+    for t_s, c in ((0.0, 0.0), (1800.0, 0.43), (3600.0, 0.11), (5400.0, 0.0), (7200.0, 0.07)):
+        sums = sig.surge_response(sums, k_true * c, c, last, t_s, 6 * 3600.0)
+        last = t_s
+    # the fit, shrunk by the prior of one window of no response at c_p:
+    # k = k_true S_cc / (S_cc + c_p^2), S_cc the discounted sum of C_w^2 written out here
+    tau = 6 * 3600.0
+    s_cc = sum(c * c * math.exp(-(7200.0 - t) / tau)
+               for t, c in ((1800.0, 0.43), (3600.0, 0.11), (7200.0, 0.07)))
+    k = k_true * s_cc / (s_cc + sig.PRIOR_CONCENTRATION_UM**2)
+    e = sig.surge_between(np.array([0.0, 0.3]), k_true * 0.07, 0.07, sums)
+    np.testing.assert_allclose(e, [k_true * 0.07 - k * 0.07, k_true * 0.07 + k * 0.23],
+                               rtol=1e-12)
+    assert k == pytest.approx(k_true, rel=0.02)
+    # one window in the first seconds of an infusion (a few nM) reads no response from
+    # its noise
+    noisy = sig.surge_response(None, -0.025, 1.6e-5, None, 0.0, tau)
+    assert abs(sig.surge_between(np.array([0.43]), -0.025, 1.6e-5, noisy)[0] + 0.025) < 1e-3
+    # before any window with drug: the window's excess, held
+    flat = sig.surge_response(None, 0.01, 0.0, None, 0.0, 3600.0)
+    np.testing.assert_allclose(sig.surge_between(np.array([0.0, 1.0]), 0.01, 0.0, flat),
+                               [0.01, 0.01])
+
+
+def _bdnf_after(config, windows_h, conc_at, k_uM, end_h, step_s=900.0, follow=True):
+    """BDNF of one cell of IC50 ``k_uM`` at ``end_h``: windows at ``windows_h`` each read
+    the block at their concentration; between them the inputs follow the PK or are held."""
+    state = sig.initial_state(1)
+    bounds = [*windows_h, end_h]
+    affinity = None
+    for w0, w1 in zip(bounds[:-1], bounds[1:], strict=True):
+        c_w = float(conc_at(np.array([w0 * 3600.0]))[0])
+        block_w = np.array([c_w / (c_w + k_uM)])
+        n = round((w1 - w0) * 3600.0 / step_s)
+        affinity = sig.block_affinity(block_w, c_w, 1.0, affinity, fallback_uM=k_uM)
+        for u in range(n):
+            if follow:
+                t = w0 * 3600.0 + (u + (np.arange(8) + 0.5) / 8) * step_s
+                held = sig.mean_inputs(config, np.zeros(8),
+                                       sig.block_between(conc_at(t), affinity, 1.0))
+            else:
+                held = sig.inputs(config, 1.0, block_w)
+            sig.advance(config, state, held, step_s)
+    return float(state["bdnf"][0])
+
+
+def test_the_block_arm_does_not_depend_on_the_window_spacing():
+    """A 40-min infusion (a concentration that rises, peaks at 40 min and falls with a
+    30-min half-life, written out here): BDNF at 6 h with windows 15, 30, 60 and 120 min
+    apart against the block applied minute by minute. With the block held between
+    windows, 60-min windows miss the peak (the test would fail)."""
+    config = _config("signalling.surge=false")
+
+    def conc_at(t_s):
+        t = np.asarray(t_s, dtype=float) / 60.0
+        rise = 0.5 * np.clip(t, 0.0, 40.0) / 40.0
+        return np.where(t <= 40.0, rise, 0.5 * 0.5 ** ((t - 40.0) / 30.0))
+
+    k_uM = 5.0
+    fine = sig.initial_state(1)
+    for m in range(360):
+        c = float(conc_at(np.array([(m + 0.5) * 60.0]))[0])
+        sig.advance(config, fine, sig.inputs(config, 1.0, np.array([c / (c + k_uM)])), 60.0)
+    exact = float(fine["bdnf"][0])
+    for minutes in (15, 30, 60, 120):
+        windows = list(np.arange(0.0, 6.0, minutes / 60.0))
+        got = _bdnf_after(config, windows, conc_at, k_uM, 6.0)
+        assert got == pytest.approx(exact, rel=0.01), minutes
+    held = _bdnf_after(config, list(np.arange(0.0, 6.0, 1.0)), conc_at, k_uM, 6.0,
+                       follow=False)
+    assert abs(held / exact - 1.0) > 0.05

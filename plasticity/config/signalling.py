@@ -28,6 +28,8 @@ scale choices or calibrated, as each field says.
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, model_validator
 
 from plasticity.config.types import ClinicalTimePos, Rate, Section
@@ -110,4 +112,9 @@ class SignallingConfig(Section):
     stabilisation_gain: float = Field(
         0.0, ge=0.0, le=1e6, description="New synapses are eliminated with probability "
         "structural.turnover.new_eliminated_fraction / (1 + stabilisation_gain * protein).")
+    between_windows: Literal["concentration", "held"] = Field(
+        "concentration", description="Inputs between two windows: 'concentration' lets each "
+        "cell's block and the drug-driven part of the AMPA excess follow the PK's concentration "
+        "(plasticity.model.signalling; the outcome then does not depend on how densely windows "
+        "sample a short infusion); 'held' keeps the window's values until the next window.")
     knockouts: KnockoutConfig = Field(default_factory=KnockoutConfig)

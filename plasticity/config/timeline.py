@@ -39,7 +39,8 @@ class TimelineConfig(Section):
         every ``structural.clinical_update_interval``. Windows follow
         ``windows`` if given, else every ``dense_every`` from each dose's
         start to ``dense_after_dose`` after its end and every
-        ``window_every`` elsewhere.
+        ``window_every`` elsewhere, and at least ``windows_per_infusion``
+        times per infusion while one runs.
     """
 
     mode: Literal["real_time", "compressed", "windows", "clinical"] = "real_time"
@@ -60,6 +61,12 @@ class TimelineConfig(Section):
         "30 min", description="Window spacing while the drug changes fast (clinical mode).")
     dense_after_dose: ClinicalTime = Field(
         "6 h", description="How long after each dose's end windows stay dense (clinical mode).")
+    windows_per_infusion: int = Field(
+        4, ge=0, le=1000, description="While an infusion runs, windows come at least this "
+        "many times per infusion duration (clinical mode; still on the update grid; 0: no "
+        "such rule). Our choice: the network's acute response to the drug is known only "
+        "once a window has seen the drug, so the rise of an infusion is sampled the same "
+        "way whatever dense_every is.")
 
     @model_validator(mode="after")
     def _check(self) -> TimelineConfig:

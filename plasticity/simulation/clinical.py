@@ -48,6 +48,7 @@ from plasticity.model.clinical import (
 )
 from plasticity.model.growth import growth_rate
 from plasticity.model.structural import maturity_efficacy
+from plasticity.pharmacology.block import ic50_in_mg_uM
 from plasticity.simulation.builds import code_key, compiler_signature, ensure_build, scratch_root
 from plasticity.simulation.rundata import RunData
 from plasticity.simulation.simulate import build_root
@@ -156,6 +157,10 @@ def clock_checks(config: Config, stationarity: list[tuple[float, float]]) -> lis
     return out
 
 
+#: Points per clinical update at which the concentration-driven inputs are averaged.
+SUBSAMPLES = 8
+
+
 class ClinicalClock:
     """Advances the synapses over the clinical interval after each window.
 
@@ -209,6 +214,11 @@ class ClinicalClock:
         # against: [reference (A) and clinical time (s) of the last window, that
         # window's current (A)]
         self.ampa_reference: np.ndarray | None = None
+        # between windows (signalling.between_windows: concentration): each target cell's
+        # effective IC50 of the block (uM, NaN where none was read yet) and the running
+        # fit [S_ce, S_cc] of the network's acute AMPA response to the drug
+        self.affinity: np.ndarray | None = None
+        self.surge_fit: np.ndarray | None = None
         # homeostatic AMPA scaling of the target cells (plasticity.model.scaling)
         self.scaling: dict[str, np.ndarray] | None = None
         if config.scaling.enabled and initial_state is not None:
@@ -225,6 +235,12 @@ class ClinicalClock:
             reference = initial_state.get(f"signal_reference/{self.tgt}")
             if reference is not None:
                 self.ampa_reference = np.asarray(reference, dtype=float).copy()
+            affinity = initial_state.get(f"block_affinity/{self.tgt}")
+            if affinity is not None:
+                self.affinity = np.asarray(affinity, dtype=float).copy()
+            fit = initial_state.get(f"surge_response/{self.tgt}")
+            if fit is not None:
+                self.surge_fit = np.asarray(fit, dtype=float).copy()
 
     def _initial_new(self, nsyn: np.ndarray) -> np.ndarray:
         """New (not yet stable) synapses at the start of the clock.
@@ -291,48 +307,120 @@ class ClinicalClock:
                            rates: dict) -> tuple[np.ndarray, list[np.ndarray]]:
         """The clinical updates of one interval, with growth factors.
 
-        The window's readouts of the target cells are the cascade's held
-        inputs; each update's mean synaptic protein adds element growth on
+        The window's readouts of the target cells give the cascade's inputs
+        (held, or following the concentration: :meth:`_inputs_between`);
+        each update's mean synaptic protein adds element growth on
         both sides (an E->E pathway: the same cells) and sets each target
         cell's share of new synapses eliminated.
         """
         config = self.config
         means = data.cell_means[self.tgt]
         ampa = float(np.mean(means["ampa_current"]))
-        if self.ampa_reference is None:  # the first window (before any dose) starts it
+        first = self.ampa_reference is None
+        if first:  # the first window (before any dose) starts it
             self.ampa_reference = np.array([ampa, window_s, ampa])
         kept = self.ampa_reference
+        last_s = None if first else float(kept[1])
+        tau_s = float(config.signalling.surge_adaptation)
         # the reference follows the current, taken linear from the last window to this
         # one, up to this window; a state of an older version (no last value) holds it
         last_value = float(kept[2]) if len(kept) > 2 else None
         reference = signalling.adapt_reference(
-            float(kept[0]), float(kept[1]), ampa, window_s,
-            float(config.signalling.surge_adaptation), last_value)
-        held = signalling.inputs(config, ampa / reference, means["ket_block"])
+            float(kept[0]), float(kept[1]), ampa, window_s, tau_s, last_value)
         self.ampa_reference = np.array([reference, window_s, ampa])
-        if self.signal is None or len(self.signal["protein"]) != len(held.u_block):
-            self.signal = signalling.initial_state(len(held.u_block))
+        excess = ampa / reference - 1.0
+        block = np.asarray(means["ket_block"], dtype=float)
+        n_cells = len(block)
+        if self.signal is None or len(self.signal["protein"]) != n_cells:
+            self.signal = signalling.initial_state(n_cells)
         step = rates["dt_s"]
+        per_update = self._inputs_between(data, window_s, last_s, tau_s, excess, block,
+                                          n_updates, step)
         # the cascade does not depend on the synapses: all updates' protein first, then
         # one call of the compiled updates with per-update growth and elimination shares
         n_pre, n_post = len(dz_pre), len(dz_post)
         grow_pre, grow_post = np.zeros((n_updates, n_pre)), np.zeros((n_updates, n_post))
         frac = np.zeros((n_updates, n_post))
         traces = {name: np.zeros(n_updates) for name in ("bdnf", "mtor", "protein")}
+        traces["block"] = np.array([float(np.mean(b)) for _, b, _ in per_update])
+        traces["ampa_excess"] = np.array([e for _, _, e in per_update])
         bdnf = []
         for u in range(n_updates):
-            protein = signalling.advance(config, self.signal, held, step)
+            protein = signalling.advance(config, self.signal, per_update[u][0], step)
             bdnf.append(self.signal["bdnf"].copy())
             extra, frac[u] = signalling.effects(config, protein)
             grow_pre[u] = dz_pre + extra
             grow_post[u] = dz_post + extra
-            for name, trace in traces.items():
-                trace[u] = float(np.mean(self.signal[name]))
+            for name in ("bdnf", "mtor", "protein"):
+                traces[name][u] = float(np.mean(self.signal[name]))
         records = run_updates(self.lib, pool, grow_pre, grow_post, n_updates=n_updates,
                               new_eliminated_fraction=frac, seed=seed, **rates)
         for name, trace in traces.items():
             data.structure[f"clinical_signal_{name}"] = trace
         return records, bdnf
+
+    def _window_concentration(self, data: RunData) -> float:
+        """The window's mean driving concentration (uM) over the span its readouts cover."""
+        first = int(round(float(self.config.simulation.warmup) * 1e3 / data.trace_dt_ms))
+        trace = np.asarray(data.concentration_uM, dtype=float)
+        return float(np.mean(trace[first:] if first < len(trace) else trace[-1:]))
+
+    def _fallback_affinity_uM(self) -> float | None:
+        """The block model's IC50 in Mg2+ at the target receptor's ``v_ref`` (uM).
+
+        None where the target cells' NMDA receptors are not blocked.
+        """
+        ph = self.config.pharmacology
+        receptor = ph.resolved_receptors().get(f"exc_to_{self.tgt}")
+        if receptor is None or not receptor.blocked:
+            return None
+        v_ref_mV = float(receptor.v_ref) * 1e3
+        return float(ic50_in_mg_uM(
+            float(receptor.k0) * 1e3, v_ref_mV, float(self.config.synapses.Mg),
+            delta=receptor.delta, v_ref_mV=v_ref_mV, mg_k0_mM=float(receptor.mg_k0),
+            mg_slope_per_mV=float(receptor.mg_slope) * 1e-3, temperature_C=ph.temperature_C))
+
+    def _inputs_between(self, data: RunData, window_s: float, last_s: float | None,
+                        tau_s: float, excess: float, block: np.ndarray, n_updates: int,
+                        step: float) -> list[tuple[signalling.SignallingInputs, np.ndarray,
+                                                   float]]:
+        """The cascade's inputs of each update after a window (plasticity.model.signalling).
+
+        With ``signalling.between_windows: concentration`` and a PK protocol the
+        block and the drug-driven part of the AMPA excess follow the
+        concentration, averaged over :data:`SUBSAMPLES` points of each update;
+        otherwise the window's values are held. Returns, per update, the
+        inputs, each cell's mean block and the mean relative AMPA excess.
+        """
+        config = self.config
+        protocol = config.pharmacology.protocol
+        if config.signalling.between_windows == "held" or protocol is None:
+            held = signalling.inputs(config, 1.0 + excess, block)
+            return [(held, block, excess)] * n_updates
+        from plasticity.pharmacology.exposure import driving_concentration_uM
+
+        conc_w = self._window_concentration(data)
+        fallback = self._fallback_affinity_uM()
+        self.surge_fit = signalling.surge_response(self.surge_fit, excess, conc_w, last_s,
+                                                   window_s, tau_s)
+        offsets = (np.arange(n_updates)[:, None]
+                   + (np.arange(SUBSAMPLES)[None, :] + 0.5) / SUBSAMPLES) * step
+        conc = driving_concentration_uM(protocol, (window_s + offsets).ravel()).reshape(
+            offsets.shape)
+        if fallback is None:
+            self.affinity = None
+            blocks = np.zeros((n_updates, SUBSAMPLES, len(block)))
+        else:
+            hill = config.pharmacology.resolved_receptors()[f"exc_to_{self.tgt}"].hill
+            self.affinity = signalling.block_affinity(block, conc_w, hill, self.affinity,
+                                                      fallback)
+            blocks = np.stack([signalling.block_between(c, self.affinity, hill) for c in conc])
+        out = []
+        for u in range(n_updates):
+            e = signalling.surge_between(conc[u], excess, conc_w, self.surge_fit)
+            out.append((signalling.mean_inputs(config, e, blocks[u]), blocks[u].mean(axis=0),
+                        float(np.mean(e))))
+        return out
 
     def _scale(self, state: dict[str, np.ndarray], data: RunData, n_updates: int, step: float,
                ca_post: np.ndarray, bdnf: list[np.ndarray]) -> None:
@@ -402,6 +490,10 @@ class ClinicalClock:
             for name, values in self.signal.items():
                 state[f"signal/{name}/{self.tgt}"] = values.copy()
             state[f"signal_reference/{self.tgt}"] = self.ampa_reference.copy()
+            if self.affinity is not None:
+                state[f"block_affinity/{self.tgt}"] = self.affinity.copy()
+            if self.surge_fit is not None:
+                state[f"surge_response/{self.tgt}"] = self.surge_fit.copy()
         if config.scaling.enabled:
             self._scale(state, data, n_updates, step, ca_post, bdnf)
         state[nsyn_key], state[zpre_key], state[zpost_key] = pool.nsyn, pool.z_pre, pool.z_post

@@ -176,13 +176,17 @@ def _clinical_series(config: Config, datas: list[RunData]) -> list[Series]:
             "1", "mean homeostatic AMPA scaling factor of the target cells after the update "
             "(config section 'scaling')")
     signals = {"bdnf": "BDNF translation", "mtor": "mTORC1 activity",
-               "protein": "synaptic-protein signal"}
+               "protein": "synaptic-protein signal",
+               "block": "fraction of NMDA receptors blocked (the BDNF arm's input)",
+               "ampa_excess": "relative AMPA excess over its reference (the surge's input; "
+               "population value)"}
     for name, text in signals.items():
         if all(f"clinical_signal_{name}" in d.structure for d in timed):
             variables[f"signal_{name}"] = (
                 np.concatenate([d.structure.get(f"clinical_signal_{name}", np.zeros(0))
                                 for d in datas]),
-                "1", f"{text}, mean over the target cells after the update "
+                "1", f"{text}, mean over the target cells "
+                f"{'over' if name in ('block', 'ampa_excess') else 'after'} the update "
                 "(plasticity.model.signalling)")
     variables["clinical_time_h"] = (time_ms / 3.6e6, "h", "clinical time of the update")
     return [Series("clinical", time_ms, variables)]

@@ -123,7 +123,8 @@ def clinical_windows(config: Config) -> list[float]:
     ``timeline.windows`` if given; otherwise every ``dense_every`` from each
     dose's start to ``dense_after_dose`` after its end and every
     ``window_every`` elsewhere (on the grid of ``window_every`` from
-    ``start``), from ``start`` to before ``end``. Times are
+    ``start``), from ``start`` to before ``end``; while an infusion runs, at
+    least ``windows_per_infusion`` windows per its duration. Times are
     on the grid of ``structural.clinical_update_interval`` from ``start``
     (rounded, at least one step apart), so the synapses change at whole
     updates between windows.
@@ -134,10 +135,13 @@ def clinical_windows(config: Config) -> list[float]:
     if tl.windows:
         return [float(w) for w in tl.windows]
     dense: list[tuple[float, float]] = []
+    infusions: list[tuple[float, float]] = []
     protocol = config.pharmacology.protocol
     if protocol is not None:
         after = float(tl.dense_after_dose)
         dense = [(d[0], d[0] + d[2] + after) for d in protocol.schedule()]
+        if tl.windows_per_infusion:
+            infusions = [(d[0], d[0] + d[2]) for d in protocol.schedule() if d[2] > 0]
     sparse, fine = float(tl.window_every), float(tl.dense_every)
     times, t = [], start
     while t < end - 1e-9:
@@ -147,6 +151,9 @@ def clinical_windows(config: Config) -> list[float]:
         # after a dense stretch, for the daily imaging readouts)
         nxt = t + fine if in_dense else start + (math.floor((t - start) / sparse + 1e-9) + 1
                                                  ) * sparse
+        for a, b in infusions:  # an infusion is sampled windows_per_infusion times
+            if a - 1e-9 <= t < b - 1e-9:
+                nxt = min(nxt, t + (b - a) / tl.windows_per_infusion)
         upcoming = [a for a, _ in dense if t + 1e-9 < a < nxt]
         if upcoming:
             nxt = min(upcoming)
