@@ -42,8 +42,8 @@ SMALL = [
     # 32 E->E synapses per cell: the stressed tone for that count (0.9 x 32 / 22.6 days)
     "structural.turnover.constitutive_formation=1.274 /day",
     # and the growth-factor formation in the same proportion to that tone as in the
-    # shipped config (369.3 x 1.274 / 3.19): per synapse, the drug's effect is the same
-    "signalling.formation_gain=147.5 /day",
+    # shipped config (412.5 x 1.274 / 3.19): per synapse, the drug's effect is the same
+    "signalling.formation_gain=164.7 /day",
     "structural.elements.exc.axon.eps=0.155", "structural.elements.exc.den_exc.eps=0.155",
     "timeline.start=-12 h", "timeline.window_every=48 h",
 ]
