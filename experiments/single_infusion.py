@@ -445,6 +445,13 @@ ax2 = ax.twinx()
 for pathway, color in (("exc_to_exc", "C3"), ("exc_to_pv", "C1"), ("exc_to_sst", "C2")):
     ax2.plot(tl.loc[early, "clinical_start_h"], 100 * tl.loc[early, f"nmda_block_{pathway}"],
              "s-", ms=3, color=color, label=pathway.replace("_to_", "->"))
+clinical_first = first.series("clinical")
+if "signal_block" in clinical_first:
+    # the block the growth-factor cascade saw between windows (it follows the PK)
+    t_c = clinical_first["clinical_time_h"].values
+    shown = (t_c >= -0.5) & (t_c <= 8)
+    ax2.plot(t_c[shown], 100 * clinical_first["signal_block"].values[shown], "-", lw=0.8,
+             color="C3", alpha=0.6, label="E->E between windows")
 ax2.set_ylabel("NMDA receptors blocked (%)")
 ax2.legend(frameon=False, fontsize=7, loc="upper right")
 ax.set_title("drug and block per pathway (seed 1)", fontsize=9)
