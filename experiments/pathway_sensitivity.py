@@ -89,7 +89,7 @@ PARAMETERS = {
     "signalling.surge_adaptation": {"low": "3 h", "high": "12 h"},
     "signalling.mtor.decay": {"low": "20 min", "high": "60 min"},
     "signalling.protein.decay": {"low": "1.75 day", "high": "7 day"},
-    "signalling.formation_gain": {"low": "185 /day", "high": "740 /day"},
+    "signalling.formation_gain": {"low": "206 /day", "high": "825 /day"},
     "structural.turnover.new_weight": {"low": 0.1, "high": 1.0},
 }
 base = plasticity.load_config(ROOT / "configs/single_infusion.yaml", [*arm,
