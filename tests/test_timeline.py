@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -9,8 +11,14 @@ from plasticity.config import load_config
 from plasticity.errors import ConfigError
 from plasticity.model.network import trace_length
 from plasticity.pharmacology.exposure import driving_concentration_uM, protocol_pk
-from plasticity.simulation.timeline import concentration_trace, segment_seed, segments
+from plasticity.simulation.timeline import (
+    clinical_windows,
+    concentration_trace,
+    segment_seed,
+    segments,
+)
 
+ROOT = Path(__file__).resolve().parents[1]
 PROTOCOL = "pharmacology.protocol={infusions: [{dose: 0.5 mg/kg, duration: 40 min, salt: base}]}"
 
 
@@ -158,3 +166,17 @@ def test_bad_timeline_and_protocol_values_name_the_key(overrides, fragments):
     text = str(err.value)
     for fragment in fragments:
         assert fragment in text, (fragment, text)
+
+
+@pytest.mark.parametrize("dense", ["15 min", "30 min", "1 h"])
+def test_an_infusion_is_sampled_at_least_four_times_whatever_the_spacing(dense):
+    """A 40 min infusion at 0 on a 15 min update grid: windows at 0, 15, 30 and 45 min
+    (10 min apart, rounded up onto the grid), then every ``dense_every``."""
+    config = load_config(ROOT / "configs/single_infusion.yaml", [f"timeline.dense_every={dense}"])
+    step = {"15 min": 15, "30 min": 30, "1 h": 60}[dense]
+    minutes = [round(t / 60.0) for t in clinical_windows(config) if 0 <= t < 3 * 3600]
+    assert minutes[:4] == [0, 15, 30, 45]
+    assert minutes[4:] == list(range(45 + step, 180, step))
+    off = load_config(ROOT / "configs/single_infusion.yaml", [
+        "timeline.dense_every=1 h", "timeline.windows_per_infusion=0"])
+    assert [round(t / 60.0) for t in clinical_windows(off) if 0 <= t < 3 * 3600] == [0, 60, 120]
