@@ -85,6 +85,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from plasticity.config import Config
+from plasticity.pharmacology.block import ketamine_block
 
 __all__ = ["STATE", "SignallingInputs", "adapt_reference", "advance", "block_affinity",
            "block_between", "effects", "initial_state", "inputs", "mean_inputs", "propagator",
@@ -243,19 +244,17 @@ def block_between(conc_uM: np.ndarray, affinity_uM: np.ndarray, hill: float) -> 
     numpy.ndarray
         ``(m, n)``: ``1 / (1 + (K_i / C)^n)``, 0 where ``C = 0``.
     """
-    c = np.asarray(conc_uM, dtype=float)[:, None]
-    k = np.asarray(affinity_uM, dtype=float)[None, :]
-    x = (np.clip(c, 0.0, None) / k) ** hill
-    return x / (1.0 + x)
+    c = np.clip(np.asarray(conc_uM, dtype=float), 0.0, None)[:, None]
+    return ketamine_block(c, np.asarray(affinity_uM, dtype=float)[None, :], hill)
 
 
 def surge_response(sums: np.ndarray | None, excess: float, conc_uM: float, last_s: float | None,
                    now_s: float, tau_s: float) -> np.ndarray:
     """The running fit of the network's acute AMPA response to the drug.
 
-    ``k = S_ce / S_cc`` with ``S_ce = sum w C_w e_w`` and ``S_cc = sum w
-    C_w^2`` over the windows so far, the weights ``w`` falling as
-    ``exp(-age / tau)`` (module docstring).
+    The sums ``S_ce = sum w C_w e_w`` and ``S_cc = sum w C_w^2`` over the
+    windows so far, the weights ``w`` falling as ``exp(-age / tau)``, from
+    which :func:`surge_between` takes ``k`` (module docstring).
 
     Parameters
     ----------

@@ -50,7 +50,7 @@ from plasticity.model.growth import growth_rate
 from plasticity.model.structural import maturity_efficacy
 from plasticity.pharmacology.block import ic50_in_mg_uM
 from plasticity.simulation.builds import code_key, compiler_signature, ensure_build, scratch_root
-from plasticity.simulation.rundata import RunData
+from plasticity.simulation.rundata import RunData, mean_concentration
 from plasticity.simulation.simulate import build_root
 from plasticity.simulation.timeline import Segment, segment_seed
 
@@ -218,6 +218,7 @@ class ClinicalClock:
         # effective IC50 of the block (uM, NaN where none was read yet) and the running
         # fit [S_ce, S_cc] of the network's acute AMPA response to the drug
         self.affinity: np.ndarray | None = None
+        self.receptor = config.pharmacology.resolved_receptors().get(f"exc_to_{self.tgt}")
         self.surge_fit: np.ndarray | None = None
         # homeostatic AMPA scaling of the target cells (plasticity.model.scaling)
         self.scaling: dict[str, np.ndarray] | None = None
@@ -359,19 +360,12 @@ class ClinicalClock:
             data.structure[f"clinical_signal_{name}"] = trace
         return records, bdnf
 
-    def _window_concentration(self, data: RunData) -> float:
-        """The window's mean driving concentration (uM) over the span its readouts cover."""
-        first = int(round(float(self.config.simulation.warmup) * 1e3 / data.trace_dt_ms))
-        trace = np.asarray(data.concentration_uM, dtype=float)
-        return float(np.mean(trace[first:] if first < len(trace) else trace[-1:]))
-
     def _fallback_affinity_uM(self) -> float | None:
         """The block model's IC50 in Mg2+ at the target receptor's ``v_ref`` (uM).
 
         None where the target cells' NMDA receptors are not blocked.
         """
-        ph = self.config.pharmacology
-        receptor = ph.resolved_receptors().get(f"exc_to_{self.tgt}")
+        ph, receptor = self.config.pharmacology, self.receptor
         if receptor is None or not receptor.blocked:
             return None
         v_ref_mV = float(receptor.v_ref) * 1e3
@@ -399,7 +393,9 @@ class ClinicalClock:
             return [(held, block, excess)] * n_updates
         from plasticity.pharmacology.exposure import driving_concentration_uM
 
-        conc_w = self._window_concentration(data)
+        sim = config.simulation
+        # the window's mean concentration over the span its readouts cover
+        conc_w = mean_concentration(data, float(sim.warmup) * 1e3, float(sim.duration) * 1e3)
         fallback = self._fallback_affinity_uM()
         self.surge_fit = signalling.surge_response(self.surge_fit, excess, conc_w, last_s,
                                                    window_s, tau_s)
@@ -411,7 +407,7 @@ class ClinicalClock:
             self.affinity = None
             blocks = np.zeros((n_updates, SUBSAMPLES, len(block)))
         else:
-            hill = config.pharmacology.resolved_receptors()[f"exc_to_{self.tgt}"].hill
+            hill = self.receptor.hill
             self.affinity = signalling.block_affinity(block, conc_w, hill, self.affinity,
                                                       fallback)
             blocks = np.stack([signalling.block_between(c, self.affinity, hill) for c in conc])

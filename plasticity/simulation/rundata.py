@@ -24,7 +24,8 @@ from plasticity.analysis import band_power_fraction, summarize_population
 from plasticity.config import Config
 from plasticity.storage import Series
 
-__all__ = ["PACKAGE_DIR", "RunData", "concentration_at", "provenance", "series", "summarize"]
+__all__ = ["PACKAGE_DIR", "RunData", "concentration_at", "mean_concentration", "provenance",
+           "series", "summarize"]
 
 #: The package's directory (its git checkout gives the commit in the provenance).
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -125,7 +126,7 @@ def summarize(config: Config, data: RunData) -> dict[str, tuple[float, str]]:
     t0 = float(config.simulation.warmup) * 1e3
     t1 = float(config.simulation.duration) * 1e3
     summary: dict[str, tuple[float, str]] = {
-        "ketamine_uM": (_mean_concentration(data, t0, t1), "uM"),
+        "ketamine_uM": (mean_concentration(data, t0, t1), "uM"),
         "seed": (float(config.seed), "1"),
     }
     units = {"rate_hz": "Hz", "peak_freq_hz": "Hz"}
@@ -188,7 +189,7 @@ def stimulus_responses(config: Config, data: RunData) -> dict[str, tuple[float, 
     return out
 
 
-def _mean_concentration(data: RunData, t0_ms: float, t1_ms: float) -> float:
+def mean_concentration(data: RunData, t0_ms: float, t1_ms: float) -> float:
     """Mean drug concentration over ``[t0, t1)`` of network time (uM)."""
     steps = np.arange(t0_ms, t1_ms, min(data.trace_dt_ms, max(t1_ms - t0_ms, 1e-9)))
     return float(np.mean(concentration_at(data, steps))) if len(steps) else 0.0
