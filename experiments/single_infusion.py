@@ -48,7 +48,8 @@ Run::
     python experiments/single_infusion.py --growth bistable -o results/single_infusion_bistable
     python experiments/single_infusion.py --hypotheses -o results/single_infusion  # + presets
 
-(3 seeds: about 45 minutes on 2 cores; every finished run is kept and reused).
+(3 seeds: about 45 minutes on 2 cores; ``--full --spacing --hypotheses``: about 2
+hours on 2 cores in two processes; every finished run is kept and reused).
 Each run is one process; to use both cores, simulate half the seeds in a
 second process, then evaluate::
 
