@@ -150,19 +150,23 @@ class Policy:
     """Base class of a treatment policy.
 
     A subclass sets :attr:`name`, declares its parameters as dataclass fields
-    (plain numbers with unit-suffixed names) and implements :meth:`first` and
-    :meth:`choose`; :meth:`next` applies the shared stop rules first.
+    (plain numbers with unit-suffixed names) and implements :meth:`choose`
+    (and :meth:`first` unless the series starts at day 0 with
+    ``dose_mg_per_kg`` over ``duration_min``); :meth:`next` applies the shared
+    stop rules first.
     Subclasses are dataclasses, so :func:`make_policy` can build and check
     them from a config mapping.
     """
 
     name: ClassVar[str] = ""
+    dose_mg_per_kg: float
+    duration_min: float
     response_threshold: float
     stop: StopRules
 
     def first(self) -> Session:
-        """The first session."""
-        raise NotImplementedError
+        """The first session: day 0, the policy's starting dose and duration."""
+        return Session(0.0, self.dose_mg_per_kg, self.duration_min)
 
     def choose(self, history: Sequence[Outcome]) -> Session | None:
         """The session after ``history`` (at least one outcome), stop rules aside."""
@@ -322,10 +326,6 @@ class Titration(Policy):
     response_threshold: float = 0.5
     stop: StopRules = field(default_factory=StopRules)
 
-    def first(self) -> Session:
-        """The first session (day 0)."""
-        return Session(0.0, self.dose_mg_per_kg, self.duration_min)
-
     def choose(self, history: Sequence[Outcome]) -> Session | None:
         """The next session by this policy's rule."""
         last = history[-1]
@@ -373,10 +373,6 @@ class IntervalAdaptation(Policy):
     max_interval_day: float = 28.0
     response_threshold: float = 0.5
     stop: StopRules = field(default_factory=StopRules)
-
-    def first(self) -> Session:
-        """The first session (day 0)."""
-        return Session(0.0, self.dose_mg_per_kg, self.duration_min)
 
     def choose(self, history: Sequence[Outcome]) -> Session | None:
         """The next session by this policy's rule."""
