@@ -103,6 +103,8 @@ def test_dump_config_writes_every_section():
         "timeline",
         "structural",
         "signalling",
+        "treatment",
+        "cohort",
         "scaling",
         "stimulation",
         "sweep",

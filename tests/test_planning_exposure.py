@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +65,43 @@ def test_bad_series_are_refused():
     with pytest.raises(ValueError, match="horizon_day"):
         session_exposure([Session(0.0, 0.5, 40.0)], horizon_day=0)
     assert session_exposure([]) == []
+
+
+def test_individual_factors_scale_clearance_and_volumes_as_a_population_model_does():
+    # Domino set: CL = k10 V1, Q2 = k12 V1 = k21 V2, Q3 = k13 V1 = k31 V3 (per kg)
+    from plasticity.pharmacology.pk import individual_parameters
+
+    typical = PK_SETS["domino"]
+    v1 = typical.v1_l_per_kg
+    cl, q2, q3 = typical.k10 * v1, typical.k12 * v1, typical.k13 * v1
+    v2, v3 = q2 / typical.k21, q3 / typical.k31
+    c, a, b, q = 1.6, 0.7, 1.3, 0.8
+    ind = individual_parameters(typical, clearance=c, v_central=a, v_peripheral=b,
+                                intercompartmental=q)
+    assert ind.v1_l_per_kg == pytest.approx(a * v1)
+    assert ind.k10 * ind.v1_l_per_kg == pytest.approx(c * cl)
+    assert ind.k12 * ind.v1_l_per_kg == pytest.approx(q * q2)
+    assert ind.k13 * ind.v1_l_per_kg == pytest.approx(q * q3)
+    assert ind.k12 * ind.v1_l_per_kg / ind.k21 == pytest.approx(b * v2)
+    assert ind.k13 * ind.v1_l_per_kg / ind.k31 == pytest.approx(b * v3)
+    assert ind.ke0 == typical.ke0
+    # the whole area of a dose is dose / CL: 1.6 x the clearance, 1/1.6 the area
+    one = session_exposure([Session(0.0, 0.5, 40.0)], typical, WEIGHT, horizon_day=3.0)
+    two = session_exposure([Session(0.0, 0.5, 40.0)], ind, WEIGHT, horizon_day=3.0)
+    assert two[0].auc_uM_h == pytest.approx(one[0].auc_uM_h / c, rel=1e-6)
+    assert individual_parameters(typical) is typical
+    with pytest.raises(ValueError, match="clearance = 0"):
+        individual_parameters(typical, clearance=0)
+
+
+def test_the_config_passes_the_patients_factors_to_the_pk():
+    from plasticity.config import load_config
+    from plasticity.pharmacology.exposure import pk_parameters
+
+    root = Path(__file__).resolve().parents[1]
+    config = load_config(root / "configs/single_infusion.yaml", [
+        "pharmacology.protocol.individual={clearance: 2, v_central: 0.5}"])
+    params = pk_parameters(config.pharmacology.protocol)
+    typical = PK_SETS["domino"]
+    assert params.v1_l_per_kg == pytest.approx(0.5 * typical.v1_l_per_kg)
+    assert params.k10 == pytest.approx(typical.k10 * 2 / 0.5)

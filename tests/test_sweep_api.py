@@ -77,7 +77,7 @@ def test_bad_arguments_are_user_errors_naming_the_value(tmp_path, kwargs, messag
 
 
 def test_a_config_without_sweep_is_refused(tmp_path):
-    with pytest.raises(UserInputError, match="no sweep section"):
+    with pytest.raises(UserInputError, match="no sweep or cohort section"):
         plasticity.sweep.run(BASE, tmp_path / "out")
 
 

@@ -144,15 +144,16 @@ def _setup_logging(verbosity: int) -> None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from plasticity.config import load_config
-    from plasticity.simulation.experiment import run
+    from plasticity.simulation.treatment import run
     from plasticity.storage import open_result
 
     config = load_config(args.config, args.overrides)
-    if config.sweep is not None:
+    if config.sweep is not None or config.cohort is not None:
+        section = "sweep" if config.sweep is not None else "cohort"
         if not args.quiet:
-            print(f"note: {args.config} has a sweep section; 'run' simulates the base config "
-                  "only (use 'plasticity sweep' for the sweep)", file=sys.stderr)
-        config = config.model_copy(update={"sweep": None})
+            print(f"note: {args.config} has a {section} section; 'run' simulates the base "
+                  f"config only (use 'plasticity sweep' for the {section})", file=sys.stderr)
+        config = config.model_copy(update={"sweep": None, "cohort": None})
     path = run(config, args.output, progress=not args.quiet)
     if not args.quiet:
         result = open_result(path)
@@ -180,11 +181,14 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     config = load_config(args.config, args.overrides)
     sweep_text = ""
-    if config.sweep is not None:  # every point of the sweep must be valid too
+    if config.sweep is not None or config.cohort is not None:  # every point must be valid too
         from plasticity.sweep.design import plan_from_file
 
         plan = plan_from_file(args.config, args.overrides)
         sweep_text = f" (sweep: {len(plan.points)} points, {len(plan.builds)} build(s))"
+        if plan.patients is not None:
+            sweep_text = (f" (cohort of {len(plan.patients)} patients; sweep: "
+                          f"{len(plan.points)} points, {len(plan.builds)} build(s))")
     if args.show:
         print(dump_config(config), end="")
     elif not args.quiet and not args.equations:

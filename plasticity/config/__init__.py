@@ -36,6 +36,7 @@ from plasticity.config.network import (
 )
 from plasticity.config.pharmacology import (
     HNKActionConfig,
+    IndividualPKConfig,
     InfusionConfig,
     MetabolitesConfig,
     PharmacologyConfig,
@@ -51,6 +52,7 @@ from plasticity.config.simulation import RecordConfig, SimulationConfig
 from plasticity.config.structural import (
     ELEMENTS,
     ElementConfig,
+    FormationCourseConfig,
     SensorConfig,
     StructuralConfig,
     TurnoverConfig,
@@ -64,6 +66,7 @@ from plasticity.config.synapses import (
     split_pathway,
 )
 from plasticity.config.timeline import TimelineConfig
+from plasticity.config.treatment import ExposureLimitsConfig, TreatmentConfig
 from plasticity.config.types import format_clinical_time
 from plasticity.errors import ConfigError
 
@@ -76,6 +79,8 @@ __all__ = [
     "ConfigError",
     "DriveConfig",
     "ElementConfig",
+    "ExposureLimitsConfig",
+    "FormationCourseConfig",
     "ExcitatoryPathway",
     "ExternalConfig",
     "IafPscAlphaConfig",
@@ -94,6 +99,7 @@ __all__ = [
     "FilterConfig",
     "HNKActionConfig",
     "KnockoutConfig",
+    "IndividualPKConfig",
     "MetabolitesConfig",
     "ScalingConfig",
     "SensorConfig",
@@ -103,6 +109,7 @@ __all__ = [
     "StructuralConfig",
     "SynapseConfig",
     "TimelineConfig",
+    "TreatmentConfig",
     "TurnoverConfig",
     "apply_overrides",
     "dump_config",

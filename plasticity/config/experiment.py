@@ -15,6 +15,7 @@ from plasticity.config.simulation import RecordConfig, SimulationConfig
 from plasticity.config.structural import StructuralConfig
 from plasticity.config.synapses import SynapseConfig
 from plasticity.config.timeline import TimelineConfig
+from plasticity.config.treatment import TreatmentConfig
 from plasticity.config.types import (
     Section,
 )
@@ -43,6 +44,13 @@ class Config(Section):
         default_factory=list, max_length=16,
         description="Extra external drive to groups of cells in time windows.",
     )
+    treatment: TreatmentConfig | None = Field(
+        None, description="One patient's chain of sessions chosen by a policy "
+        "(plasticity.simulation.treatment); null: the timeline as declared.")
+    cohort: dict[str, Any] | None = Field(
+        None, description="Virtual patients drawn from declared distributions "
+        "(plasticity.planning.cohort): used by 'plasticity sweep' (one point per patient), "
+        "ignored by 'plasticity run'.")
     sweep: dict[str, Any] | None = Field(
         None,
         description="A parameter sweep over this config (plasticity.sweep): used by "
@@ -96,10 +104,47 @@ class Config(Section):
         return self
 
     @model_validator(mode="after")
+    def _check_treatment(self) -> Config:
+        tr = self.treatment
+        if tr is None:
+            return self
+        if self.timeline.mode != "clinical" or not self.structural.enabled:
+            raise ValueError("treatment: a patient's chain of sessions runs on the clinical "
+                             "clock: set structural.enabled true and timeline.mode 'clinical'")
+        protocol = self.pharmacology.protocol
+        if protocol is None or protocol.repeat is not None:
+            raise ValueError("treatment: needs pharmacology.protocol (weight, PK model; its "
+                             "first infusion gives the salt) without 'repeat': the policy "
+                             "chooses the sessions")
+        if self.timeline.windows:
+            raise ValueError("treatment: timeline.windows must be empty (the chain places its "
+                             "windows from timeline.window_every, dense_every and the doses)")
+        if tr.response == "deficit_restored" and float(tr.settle) <= 0:
+            raise ValueError("treatment.response 'deficit_restored' needs treatment.settle > "
+                             "0 (the synapse loss that develops while settling is the deficit)")
+        if float(tr.follow_up) <= float(tr.response_at):
+            raise ValueError(f"treatment.follow_up ({format_quantity(tr.follow_up)}) must be "
+                             f"longer than treatment.response_at "
+                             f"({format_quantity(tr.response_at)})")
+        step = float(self.structural.clinical_update_interval)
+        for key in ("settle", "settle_window_every", "lead_in", "response_at", "follow_up"):
+            value = float(getattr(tr, key))
+            if abs(value / step - round(value / step)) > 1e-6:
+                raise ValueError(
+                    f"treatment.{key} ({format_quantity(getattr(tr, key))}) must be a whole "
+                    "number of structural.clinical_update_interval "
+                    f"({format_quantity(self.structural.clinical_update_interval)})")
+        return self
+
+    @model_validator(mode="after")
     def _check_clinical(self) -> Config:
         if self.timeline.mode == "clinical" and not self.structural.enabled:
             raise ValueError("timeline.mode 'clinical' is the clock of structural plasticity: "
                              "set structural.enabled, or use 'windows' for drug-only windows")
+        if self.timeline.mode == "clinical" and not self.record.spikes:
+            raise ValueError("record.spikes false: the clinical clock reads every window's "
+                             "spikes (each cell's rate sets its growth); keep record.spikes "
+                             "true with timeline.mode 'clinical'")
         return self
 
     @model_validator(mode="after")
@@ -214,7 +259,7 @@ class Config(Section):
             raise ValueError("signalling.enabled reads AMPA currents and NMDA block: "
                              "network.cell_model must be 'conductance'")
         protocol = self.pharmacology.protocol
-        if protocol is not None:
+        if protocol is not None and not self.timeline.continues and self.treatment is None:
             first = min(d[0] for d in protocol.schedule())
             if not float(self.timeline.start) < first:
                 raise ValueError(

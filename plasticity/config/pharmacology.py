@@ -92,6 +92,24 @@ class PKParametersConfig(Section):
         return self
 
 
+class IndividualPKConfig(Section):
+    """One patient's PK: factors on the set's clearance and volumes (1: typical).
+
+    A population PK model gives each patient ``P_i = P_typical exp(eta_i)``;
+    these are the ``exp(eta_i)`` (:func:`plasticity.pharmacology.pk.individual_parameters`).
+    A cohort (config section ``cohort``) samples them, e.g. with the
+    between-subject variability of Herd & Anderson 2007 (docs/notes/
+    ketamine_popPK_variability.md).
+    """
+
+    clearance: float = Field(1.0, gt=0.0, le=100.0, description="Factor on clearance CL.")
+    v_central: float = Field(1.0, gt=0.0, le=100.0, description="Factor on the central volume.")
+    v_peripheral: float = Field(1.0, gt=0.0, le=100.0,
+                                description="Factor on the peripheral volumes.")
+    intercompartmental: float = Field(1.0, gt=0.0, le=100.0,
+                                      description="Factor on the intercompartmental clearances.")
+
+
 class MetabolitesConfig(Section):
     """Norketamine and hydroxynorketamine (HNK) compartments of the PK.
 
@@ -155,6 +173,9 @@ class ProtocolConfig(Section):
     metabolites: MetabolitesConfig | None = Field(
         None, description="Norketamine and hydroxynorketamine compartments (HNK's action: "
         "pharmacology.hnk_action).")
+    individual: IndividualPKConfig = Field(
+        default_factory=IndividualPKConfig,
+        description="This patient's factors on the PK set's clearance and volumes.")
 
     @model_validator(mode="after")
     def _check(self) -> ProtocolConfig:

@@ -10,6 +10,8 @@ from pydantic import Field, model_validator
 
 from plasticity.config.types import (
     ChargePos,
+    ClinicalTime,
+    ClinicalTimePos,
     Rate,
     Section,
     Time,
@@ -52,6 +54,40 @@ class ElementConfig(Section):
         return self
 
 
+class FormationCourseConfig(Section):
+    """A slow rise (or fall) of the growth-factor tone: an SSRI-like antidepressant.
+
+    From ``start`` on, the constitutive formation is multiplied by
+    ``1 + (factor - 1) (1 - exp(-(t - start) / time_constant))``: the tone
+    approaches ``factor`` times its value over weeks. Chronic, not acute,
+    antidepressant treatment raises BDNF expression, after about three weeks
+    in rat hippocampus (Nibuya, Morinobu & Duman 1995, J Neurosci 15:7539),
+    and the clinical effect of SSRIs builds over weeks (science.md 6; the
+    contrast with ketamine's hours is issue 14's slow comparator). The
+    time constant (14 days) and the factor are our choices: the default
+    factor 1.11 brings a tone lowered 10 % by stress
+    (configs/depressed_baseline.yaml) back to the control's.
+    """
+
+    start: ClinicalTime = Field("0 day", description="Clinical time the treatment starts.")
+    factor: float = Field(1.11, gt=0.0, le=100.0, description="Tone at full effect, relative "
+                          "to constitutive_formation.")
+    time_constant: ClinicalTimePos = Field("14 day", description="Time constant of the "
+                                           "approach (our choice: 'weeks').")
+
+    def mean_factor(self, a_s: float, b_s: float) -> float:
+        """Mean multiplier over the clinical interval ``[a_s, b_s]`` (exact integral)."""
+        t0, tau = float(self.start), float(self.time_constant)
+        if b_s <= a_s:
+            return 1.0 + (self.factor - 1.0) * (-math.expm1(-max(a_s - t0, 0.0) / tau))
+        a = max(a_s, t0)
+        if b_s <= a:
+            return 1.0
+        # integral of 1 - exp(-(t - t0)/tau) from a to b
+        area = (b_s - a) - tau * (math.exp(-(a - t0) / tau) - math.exp(-(b_s - t0) / tau))
+        return 1.0 + (self.factor - 1.0) * area / (b_s - a_s)
+
+
 class TurnoverConfig(Section):
     """Intrinsic spine turnover of a plastic pathway (clinical clock only).
 
@@ -89,6 +125,9 @@ class TurnoverConfig(Section):
         "0 /day", description="Elements grown per neuron and unit time on both sides of the "
         "pathway, independently of activity (the growth-factor tone that balances "
         "elimination; lowered by chronic stress).")
+    formation_course: FormationCourseConfig | None = Field(
+        None, description="A slow change of the constitutive formation over clinical time "
+        "(an SSRI-like antidepressant); null: constant.")
     new_weight: float = Field(
         1.0, gt=0.0, le=1.0, description="Weight of a new synapse relative to a stable one "
         "(both AMPA and NMDA); it takes the full weight when it stabilises. 1: weights do not "
@@ -98,6 +137,13 @@ class TurnoverConfig(Section):
     def weights_follow_maturity(self) -> bool:
         """True when new synapses are weaker than stable ones (``new_weight < 1``)."""
         return self.new_weight < 1.0
+
+    def formation_s(self, a_s: float, b_s: float) -> float:
+        """Mean constitutive formation (elements per second) over a clinical interval."""
+        rate = float(self.constitutive_formation)
+        if self.formation_course is None:
+            return rate
+        return rate * self.formation_course.mean_factor(a_s, b_s)
 
     def steady_new_share(self) -> float:
         """Share of synapses that are new at the steady state of the two-state process.

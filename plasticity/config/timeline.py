@@ -68,8 +68,21 @@ class TimelineConfig(Section):
         "once a window has seen the drug, so the rise of an infusion is sampled the same "
         "way whatever dense_every is.")
 
+    continues: bool = Field(
+        False, description="Clinical mode: this run continues an earlier run on the same "
+        "clinical clock from its final state (a piece of a patient's chain, "
+        "plasticity.simulation.treatment): the state's clock (rate smoothing, the AMPA "
+        "reference) is kept instead of started again.")
+    stream_offset: int = Field(
+        0, ge=0, le=10_000_000, strict=True,
+        description="Segments run before on the same clock: this run's segments draw from "
+        "random streams numbered on from there, so a chain of runs draws what one run of "
+        "all its segments would.")
+
     @model_validator(mode="after")
     def _check(self) -> TimelineConfig:
+        if self.continues and self.mode != "clinical":
+            raise ValueError(f"'continues' is a clinical-clock option (mode is '{self.mode}')")
         if self.mode == "clinical":
             if self.end is None:
                 raise ValueError("mode 'clinical' needs 'end'")

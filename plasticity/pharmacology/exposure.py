@@ -19,6 +19,7 @@ from plasticity.pharmacology.pk import (
     MetaboliteParameters,
     PKParameters,
     PKResult,
+    individual_parameters,
     simulate_pk,
 )
 
@@ -41,11 +42,11 @@ def pk_parameters(protocol: ProtocolConfig) -> PKParameters:
         The named set, or the custom parameters converted to L/kg and 1/min.
     """
     if protocol.pk_model != "custom":
-        return PK_SETS[protocol.pk_model]
+        return _individual(PK_SETS[protocol.pk_model], protocol)
     p = protocol.pk_parameters
     assert p is not None  # enforced by the schema
     per_min = 60.0  # config rates are in 1/s (Brian2 hertz)
-    return PKParameters(
+    return _individual(PKParameters(
         name="custom",
         v1_l_per_kg=float(p.v1) * 1e3,  # m^3/kg -> L/kg
         k10=float(p.k10) * per_min,
@@ -55,7 +56,15 @@ def pk_parameters(protocol: ProtocolConfig) -> PKParameters:
         k31=float(p.k31) * per_min,
         ke0=float(p.ke0) * per_min if p.ke0 else None,
         source="user-supplied parameters (config pharmacology.protocol.pk_parameters)",
-    )
+    ), protocol)
+
+
+def _individual(params: PKParameters, protocol: ProtocolConfig) -> PKParameters:
+    """``params`` with the protocol's individual factors (``protocol.individual``)."""
+    ind = protocol.individual
+    return individual_parameters(params, clearance=ind.clearance, v_central=ind.v_central,
+                                 v_peripheral=ind.v_peripheral,
+                                 intercompartmental=ind.intercompartmental)
 
 
 def metabolite_parameters(protocol: ProtocolConfig) -> MetaboliteParameters | None:

@@ -61,7 +61,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy.linalg import expm
@@ -76,6 +76,7 @@ __all__ = [
     "MetaboliteParameters",
     "PK_SETS",
     "Infusion",
+    "individual_parameters",
     "PKParameters",
     "PKResult",
     "base_fraction",
@@ -170,6 +171,52 @@ class PKParameters:
     def has_effect_site(self) -> bool:
         """Whether an effect-site rate ``ke0`` is set."""
         return self.ke0 is not None
+
+
+def individual_parameters(params: PKParameters, *, clearance: float = 1.0,
+                          v_central: float = 1.0, v_peripheral: float = 1.0,
+                          intercompartmental: float = 1.0) -> PKParameters:
+    """One patient's parameters: a set's clearance and volumes times individual factors.
+
+    Population PK models give each patient ``P_i = P_typical * exp(eta_i)``
+    for clearance CL, central volume V1, peripheral volumes V2, V3 and the
+    intercompartmental clearances Q2, Q3 (e.g. Herd & Anderson 2007, Paediatr
+    Anaesth 17:622, for ketamine). In micro-constants (``CL = k10 V1``,
+    ``Q2 = k12 V1 = k21 V2``, the same for compartment 3) the factors give::
+
+        V1' = a V1,  k10' = k10 c / a,  k12' = k12 q / a,  k21' = k21 q / b
+
+    with ``a`` = ``v_central``, ``c`` = ``clearance``, ``b`` =
+    ``v_peripheral`` and ``q`` = ``intercompartmental`` (both peripheral
+    compartments alike). ``ke0`` is kept.
+
+    Parameters
+    ----------
+    params : PKParameters
+        The typical (population) set.
+    clearance, v_central, v_peripheral, intercompartmental : float
+        Individual factors, > 0 (1: the typical patient).
+
+    Returns
+    -------
+    PKParameters
+        ``params`` itself when every factor is 1.
+    """
+    factors = {"clearance": clearance, "v_central": v_central, "v_peripheral": v_peripheral,
+               "intercompartmental": intercompartmental}
+    for name, value in factors.items():
+        if not (_is_real(value) and math.isfinite(value) and value > 0):
+            raise ValueError(f"individual_parameters: {name} = {value!r}: expected a factor > 0")
+    if all(v == 1.0 for v in factors.values()):
+        return params
+    a, c, b, q = v_central, clearance, v_peripheral, intercompartmental
+    return replace(
+        params,
+        name=f"{params.name} (individual: CL x{c:.4g}, V1 x{a:.4g}, V2/V3 x{b:.4g}, "
+             f"Q x{q:.4g})",
+        v1_l_per_kg=params.v1_l_per_kg * a, k10=params.k10 * c / a,
+        k12=params.k12 * q / a, k13=params.k13 * q / a,
+        k21=params.k21 * q / b, k31=params.k31 * q / b)
 
 
 @dataclass(frozen=True)

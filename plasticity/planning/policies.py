@@ -255,6 +255,9 @@ def _schedule_start(history: Sequence[Outcome], interval_day: float) -> float:
 class FixedSchedule(Policy):
     """The same plan whatever the response: ``sessions`` infusions ``interval_day`` apart.
 
+    A dose of 0 is a placebo (saline) schedule: the drug-free arm of a
+    comparison, on the same windows.
+
     ``days`` replaces the regular spacing with explicit start days (e.g.
     ``[0, 2, 4, 7, 9, 11]`` for three a week over 12 days; ``sessions`` is
     then its length). The series stops at the end of the schedule or earlier
@@ -289,7 +292,8 @@ class FixedSchedule(Policy):
     def check(self) -> list[str]:
         """Problems with the parameters, one line each (key, value, rule)."""
         problems = super().check()
-        problems += _positive("dose_mg_per_kg", self.dose_mg_per_kg)
+        if self.dose_mg_per_kg < 0:  # 0: a placebo (saline) schedule
+            problems.append(f"dose_mg_per_kg: {self.dose_mg_per_kg!r} must be >= 0")
         problems += _positive("duration_min", self.duration_min)
         problems += _positive("interval_day", self.interval_day)
         if self.sessions < 1:

@@ -468,10 +468,11 @@ class ClinicalClock:
         step = float(sp.clinical_update_interval)
         n_updates = round(seg.interval_s / step)
         turnover = sp.turnover
-        formation = float(turnover.constitutive_formation)
+        formation = turnover.formation_s(seg.clinical_start_s,
+                                         seg.clinical_start_s + seg.interval_s)
         dz_pre = self._dz(self.src, "axon", ca_pre) + formation
         dz_post = self._dz(self.tgt, self.den, ca_post) + formation
-        seed = segment_seed(config.seed + 7919, seg.index)
+        seed = segment_seed(config.seed + 7919, seg.stream_index)
         rates = dict(dt_s=step, new_exit_rate=float(turnover.new_exit_rate),
                      stable_elimination_rate=float(turnover.stable_elimination_rate),
                      remove_elements=turnover.elimination == "removes")

@@ -250,7 +250,13 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
         Structural state the first segment starts from instead of the config's
         initial synapses: the :attr:`RunData.final_state` of an earlier run of
         the same network (synapses, elements and calcium sensor per cell).
-        Needs structural plasticity; recorded in the provenance.
+        Needs structural plasticity; recorded in the provenance. The state's
+        clinical times (the clock's last window, the surge reference) are
+        dropped, and the clock starts again from this run's windows, unless
+        ``timeline.continues`` says this run continues the one that wrote
+        the state on the same clock (a piece of a patient's chain,
+        :mod:`plasticity.simulation.treatment`); ``timeline.stream_offset``
+        then numbers its random streams on from that run's.
 
     Returns
     -------
@@ -261,16 +267,20 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
     started = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     path = Path(output) if output is not None else Path("results") / f"{config.name}.h5"
+    continue_clock = config.timeline.continues
+    if continue_clock and initial_state is None:
+        raise ValueError("timeline.continues: needs the initial_state of the run it continues")
     segs = segments(config)
     key = _config_hash(config)
     if initial_state is not None:
         if not config.structural.enabled:
             raise ValueError("initial_state is a structural state: it needs "
                              "structural.enabled true")
-        # clinical times of another run's clock mean nothing on this run's timeline: the
-        # clock's smoothing and the surge reference start again from this run's windows
-        initial_state = {k: v for k, v in initial_state.items()
-                         if not k.startswith(FOREIGN_CLOCK_KEYS)}
+        if not continue_clock:
+            # clinical times of another run's clock mean nothing on this run's timeline: the
+            # clock's smoothing and the surge reference start again from this run's windows
+            initial_state = {k: v for k, v in initial_state.items()
+                             if not k.startswith(FOREIGN_CLOCK_KEYS)}
         digest = hashlib.sha256()
         for name in sorted(initial_state):
             digest.update(name.encode())
@@ -359,6 +369,7 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
     provenance = rundata.provenance(config, ordered[0], wall, started)
     if initial_state is not None:
         provenance["initial_state"] = "given by the caller (checkpoint key " + key + ")"
+
     provenance["build_s"] = float(sum(d.timings.get("build_s", 0.0) for d in ordered))
     provenance["run_s"] = float(sum(d.timings.get("run_s", 0.0) for d in ordered))
     provenance.update(

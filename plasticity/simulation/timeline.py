@@ -58,6 +58,12 @@ class Segment:
     interval_s : float or None
         Clinical clock only: clinical time from this window to the next (or
         to the end), over which the synapses change after the window.
+    stream : int or None
+        Index of the segment's random streams (its noise seed and the clinical
+        clock's draws after it); None: ``index``. A run that continues another
+        on the same clinical clock (a session of a patient's chain) numbers its
+        streams on from the earlier run's, so the chain draws what one run of
+        all its segments would.
     """
 
     index: int
@@ -66,6 +72,12 @@ class Segment:
     network_duration_s: float
     seed: int
     interval_s: float | None = None
+    stream: int | None = None
+
+    @property
+    def stream_index(self) -> int:
+        """Index of the segment's random streams (``stream``, else ``index``)."""
+        return self.index if self.stream is None else self.stream
 
     @property
     def clinical_span_s(self) -> float:
@@ -91,15 +103,22 @@ def segment_seed(seed: int, index: int) -> int:
 
 
 def segments(config: Config) -> list[Segment]:
-    """The segments of ``config``'s timeline, in order."""
+    """The segments of ``config``'s timeline, in order.
+
+    Segment ``k`` draws from random streams ``timeline.stream_offset + k``
+    (the offset is the number of segments of earlier runs on the same
+    clinical clock; 0 for a run of its own).
+    """
     tl = config.timeline
+    off = int(tl.stream_offset)
     duration = float(config.simulation.duration)
     start = float(tl.start)
     if tl.mode == "clinical":
         times = clinical_windows(config)
         ends = [*times[1:], float(tl.end)]
         return [
-            Segment(k, t, 1.0, duration, segment_seed(config.seed, k), interval_s=e - t)
+            Segment(k, t, 1.0, duration, segment_seed(config.seed, off + k), interval_s=e - t,
+                    stream=off + k if off else None)
             for k, (t, e) in enumerate(zip(times, ends, strict=True))
         ]
     if tl.mode == "real_time":
@@ -112,7 +131,8 @@ def segments(config: Config) -> list[Segment]:
         n = max(1, math.ceil(span / compression / duration - 1e-9))
         starts = [start + k * duration * compression for k in range(n)]
     return [
-        Segment(k, s, compression, duration, segment_seed(config.seed, k))
+        Segment(k, s, compression, duration, segment_seed(config.seed, off + k),
+                stream=off + k if off else None)
         for k, s in enumerate(starts)
     ]
 

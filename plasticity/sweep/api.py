@@ -70,7 +70,7 @@ def plan(config: str | os.PathLike[str] | Mapping[str, Any] | Any,
         result = plan_from_mapping(raw)
         where = "the config"
     if result is None:
-        raise UserInputError(f"{where}: no sweep section (see 'plasticity sweep --help')")
+        raise UserInputError(f"{where}: no sweep or cohort section (see 'plasticity sweep --help')")
     return result
 
 
@@ -149,6 +149,8 @@ def run(config: str | os.PathLike[str] | Mapping[str, Any] | Any,
 
     raw = {**sweep_plan.base,
            "sweep": sweep_plan.spec.model_dump(mode="json", exclude_defaults=True)}
+    if sweep_plan.cohort is not None:
+        raw["cohort"] = sweep_plan.cohort
     manifest = write_manifest(directory, sweep_plan, yaml.safe_dump(raw, sort_keys=False))
     states = point_states(directory, manifest)
     todo_states = ("missing", "failed") if retry_failed else ("missing",)

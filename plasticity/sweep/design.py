@@ -101,6 +101,9 @@ class SweepPlan:
         return sorted({p.build for p in self.points})
 
     initial_state: dict[str, str] | None = None
+    #: the ``cohort`` section as given, and every patient's draws (severity included)
+    cohort: dict[str, Any] | None = None
+    patients: list[dict[str, Any]] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The manifest form (plain JSON): base config, replicates, points, designs."""
@@ -109,6 +112,9 @@ class SweepPlan:
                "duplicates": self.duplicates, "parameters": self.parameters}
         if self.initial_state is not None:
             out["initial_state"] = self.initial_state
+        if self.cohort is not None:
+            out["cohort"] = self.cohort
+            out["patients"] = self.patients
         return out
 
 
@@ -229,11 +235,21 @@ def plan_from_mapping(raw: dict[str, Any], source: str | None = None) -> SweepPl
     SweepPlan or None
         The expanded sweep; None without a sweep section.
     """
-    if not raw.get("sweep"):
+    if not raw.get("sweep") and not raw.get("cohort"):
         return None
-    load_config({k: v for k, v in raw.items() if k != "sweep"})
-    spec = parse_sweep(raw["sweep"], source)
-    return expand({k: v for k, v in raw.items() if k != "sweep"}, spec, source)
+    base = {k: v for k, v in raw.items() if k not in ("sweep", "cohort")}
+    load_config(base)
+    # a cohort alone is a sweep of one point per patient
+    spec = parse_sweep(raw.get("sweep") or {"points": [{}]}, source)
+    if not raw.get("cohort"):
+        return expand(base, spec, source)
+    from plasticity.sweep.cohort import parse_cohort, patient_table
+
+    table = patient_table(parse_cohort(raw["cohort"], source), int(base.get("seed", 1)))
+    plan = expand(base, spec, source,
+                  patients=[{k: v for k, v in row.items() if k != "severity"} for row in table])
+    plan.cohort, plan.patients = raw["cohort"], table
+    return plan
 
 
 def point_config(base: dict[str, Any], params: dict[str, Any], seed: int) -> Config:
@@ -244,11 +260,17 @@ def point_config(base: dict[str, Any], params: dict[str, Any], seed: int) -> Con
             set_value(data, key, value)
     data["seed"] = seed
     data.pop("sweep", None)
+    data.pop("cohort", None)
     return Config.model_validate(data)
 
 
-def expand(base: dict[str, Any], spec: SweepSpec, source: str | None = None) -> SweepPlan:
+def expand(base: dict[str, Any], spec: SweepSpec, source: str | None = None,
+           patients: list[dict[str, Any]] | None = None) -> SweepPlan:
     """Every point of the sweep, validated, with its id, seed and build.
+
+    With ``patients`` (a cohort, :mod:`plasticity.sweep.cohort`), every row of
+    every block runs once per patient: the patient's values and seed with the
+    row's (a row may not set a key a patient sets).
 
     Raises
     ------
@@ -269,6 +291,12 @@ def expand(base: dict[str, Any], spec: SweepSpec, source: str | None = None) -> 
         except ValueError as err:
             raise ConfigError([f"sweep.blocks.{b}.{err}"], source) from None
         info["rows"] = []
+        if patients is not None:
+            clash = sorted({k for row in rows for k in row} & {k for p in patients for k in p})
+            if clash:
+                raise ConfigError([f"sweep.blocks.{b}: sets {', '.join(clash)}, which the "
+                                   "cohort draws for every patient"], source)
+            rows = [{**patient, **row} for row in rows for patient in patients]
         for r, params in enumerate(rows):
             params = {str(k): v for k, v in params.items()}
             row_ids = []

@@ -67,7 +67,7 @@ def run_points(directory: Path, ids: list[str], *, quiet: bool = True) -> tuple[
     (int, int)
         Points done (including those found done) and points failed.
     """
-    from plasticity.simulation.experiment import run
+    from plasticity.simulation.treatment import run
 
     directory = Path(directory)
     manifest = read_manifest(directory)
