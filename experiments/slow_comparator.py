@@ -82,7 +82,7 @@ ARMS = {
 raw["sweep"] = {"replicates": len(seeds), "points": list(ARMS.values())}
 out = args.output / "sweep"
 plasticity.sweep.run(raw, out, executor=args.executor, workers=args.workers, quiet=True)
-table = plasticity.load_sweep(out, "pandas")
+table = plasticity.load_sweep(out)
 if (table["state"] != "done").any():
     raise SystemExit(f"{out}: not every chain is done; see plasticity status {out}")
 

@@ -96,7 +96,7 @@ for label, policy in POLICIES.items():
     out = args.output / label
     plasticity.sweep.run(cohort_config(policy), out, executor=args.executor,
                          workers=args.workers, quiet=True)
-    table = plasticity.load_sweep(out, "pandas")
+    table = plasticity.load_sweep(out)
     failed = table[table["state"] != "done"]
     if len(failed):
         raise SystemExit(f"{out}: {len(failed)} patients not done; see plasticity status {out}")

@@ -140,7 +140,7 @@ def test_a_cohort_is_one_point_per_patient_and_crosses_a_sweep():
 def _check_cohort_sweep(out: Path, n: int) -> None:
     from plasticity import load_sweep, open_result
 
-    table = load_sweep(out, "pandas")
+    table = load_sweep(out)
     assert len(table) == n and set(table["state"]) == {"done"}
     assert (table["n_sessions"] == 1).all()
     for path in sorted((out / "points").glob("*.h5")):

@@ -47,6 +47,7 @@ produced, the response that chose it, and its plasma peak and AUC.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import logging
 import math
 import shutil
@@ -63,7 +64,7 @@ from plasticity.planning import Outcome, Session, describe
 from plasticity.planning.exposure import session_exposure
 from plasticity.simulation.experiment import run as run_timeline
 from plasticity.simulation.timeline import clinical_windows
-from plasticity.storage import Series, SpikeData, open_result, write_result
+from plasticity.storage import MissingEntryError, Series, SpikeData, open_result, write_result
 
 __all__ = ["run", "run_treatment", "sessions_dir"]
 
@@ -426,4 +427,25 @@ def _write_patient(config: Config, path: Path, chain: _Chain, sessions: list[Ses
     return write_result(path, spikes=spikes, series=series, summary=summary,
                         provenance=provenance, config_yaml=dump_config(config),
                         extra_attrs={"name": config.name},
+                        snapshots=_merged_snapshots(results, offsets) or None,
                         final_state=chain.state)
+
+
+def _merged_snapshots(results: list, offsets: list[float]
+                      ) -> dict[str, tuple[np.ndarray, list[np.ndarray]]]:
+    """Every piece's edge-list snapshots, network time running on across pieces."""
+    out: dict[str, tuple[np.ndarray, list[np.ndarray]]] = {}
+    for pathway in results[0].snapshot_pathways:
+        times, edges = [], []
+        for result, offset in zip(results, offsets, strict=True):
+            if pathway not in result.snapshot_pathways:
+                continue
+            for k in itertools.count():
+                try:
+                    t, e = result.snapshot(pathway, k)
+                except MissingEntryError:
+                    break
+                times.append(t + offset)
+                edges.append(e)
+        out[pathway] = (np.array(times), edges)
+    return out
