@@ -16,7 +16,8 @@ clock:
 - ``3/week``: days 0, 2, 4, 7, 9, 11;
 - ``2/week``: days 0, 3, 7, 10, 14, 17;
 - ``widening``: days 0, 2, 4, 7, 14, 28 (weekly, then every two weeks);
-- ``none``: a zero dose on the 3/week days (the drug-free chain, paired by seed).
+- ``none``: zero doses on the widening days (the drug-free chain, paired by
+  seed, as long as the longest schedule).
 
 Every schedule of a seed is the same patient (same network, same settled
 loss, same random streams until the drug first changes something). Readouts
@@ -66,7 +67,7 @@ SCHEDULES = {
     "3/week": [0, 2, 4, 7, 9, 11],
     "2/week": [0, 3, 7, 10, 14, 17],
     "widening": [0, 2, 4, 7, 14, 28],
-    "none": [0, 2, 4, 7, 9, 11],
+    "none": [0, 2, 4, 7, 14, 28],  # zero doses, as long as the longest schedule
 }
 FOLLOW_UP_DAY = 28  # after the last session: readouts at 2 and 4 weeks
 
@@ -91,7 +92,8 @@ def label_of(policy: dict) -> str:
     """The schedule a point's policy is (the drug-free one has a zero dose)."""
     if policy["dose_mg_per_kg"] == 0:
         return "none"
-    return next(k for k, v in SCHEDULES.items() if v == list(policy["days"]) and k != "none")
+    return next(k for k, v in SCHEDULES.items()
+                if [float(d) for d in v] == [float(d) for d in policy["days"]] and k != "none")
 
 
 results = {}
@@ -129,9 +131,9 @@ for label, days in SCHEDULES.items():
             "after_last": (restored_at(r, last + 1, control, base)
                            - restored_at(z, last + 1, control, base)),
             "2 weeks": (restored_at(r, last + 14, control, base)
-                        - restored_at(z, min(last + 14, 11 + FOLLOW_UP_DAY), control, base)),
+                        - restored_at(z, last + 14, control, base)),
             "4 weeks": (restored_at(r, last + 28, control, base)
-                        - restored_at(z, min(last + 28, 11 + FOLLOW_UP_DAY), control, base)),
+                        - restored_at(z, last + 28, control, base)),
             "per_session": [restored_at(r, d + 1, control, base)
                             - restored_at(z, d + 1, control, base) for d in days],
         })

@@ -158,6 +158,19 @@ def test_a_cohort_runs_end_to_end_on_the_local_executor(tmp_path):
     proc = plasticity_cli("sweep", config, "-o", tmp_path / "out", "--workers", "2", "-q")
     assert proc.returncode == 0, proc.stderr
     _check_cohort_sweep(tmp_path / "out", 2)
+    # the cohort notebook walks through it
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    notebook = nbformat.read(ROOT / "experiments/cohort_analysis.ipynb", as_version=4)
+    os.environ["PLASTICITY_COHORT"] = str(tmp_path / "out")
+    try:
+        nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
+                                resources={"metadata": {"path": str(tmp_path)}}).execute()
+    finally:
+        os.environ.pop("PLASTICITY_COHORT")
+    figures = sum("image/png" in o.get("data", {}) for c in notebook.cells
+                  if c.cell_type == "code" for o in c.outputs)
+    assert figures >= 2
 
 
 @pytest.mark.slow

@@ -11,6 +11,7 @@ here by hand), resume from kept pieces, and the config's rules.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
@@ -21,15 +22,9 @@ from plasticity.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# the 400-cell network of tests/test_single_infusion.py, daily windows away from doses
-SMALL = [
-    "network.n_exc=320", "network.n_pv=60", "network.n_sst=20",
-    "simulation.duration=1 s", "simulation.warmup=300 ms",
-    "structural.turnover.constitutive_formation=1.274 /day",
-    "signalling.formation_gain=164.7 /day",
-    "structural.elements.exc.axon.eps=0.155", "structural.elements.exc.den_exc.eps=0.155",
-    "timeline.window_every=24 h",
-]
+# the shipped cohort's network (the 400-cell one of tests/test_single_infusion.py), daily
+# windows away from doses; its cohort and treatment sections off unless a test sets one
+BASE = ["cohort=null", "treatment=null", "timeline.start=-1 day"]
 FIXED = ("treatment={policy: {name: fixed, days: [0, 2]}, settle: 8 day, "
          "settle_window_every: 4 day, follow_up: 3 day}")
 # responds never (threshold 10): the dose rises by a step each session up to the cap
@@ -40,7 +35,7 @@ TITRATION = ("treatment={policy: {name: titration, dose_mg_per_kg: 0.25, step_mg
 
 
 def _config(*overrides):
-    return plasticity.load_config(ROOT / "configs/single_infusion.yaml", [*SMALL, *overrides])
+    return plasticity.load_config(ROOT / "configs/treatment_cohort.yaml", [*BASE, *overrides])
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +43,10 @@ def chains(tmp_path_factory):
     out = tmp_path_factory.mktemp("treatment")
     fixed = plasticity.open_result(plasticity.run(_config(FIXED, "name=fixed"),
                                                   out / "fixed.h5"))
-    titration = plasticity.open_result(plasticity.run(_config(TITRATION, "name=titration"),
-                                                      out / "titration.h5"))
+    # with an edge-list snapshot every window (for the notebook's re-formation sites)
+    titration = plasticity.open_result(plasticity.run(
+        _config(TITRATION, "name=titration", "structural.snapshot_interval=1 s"),
+        out / "titration.h5"))
     return out, fixed, titration
 
 
@@ -115,6 +112,30 @@ def test_a_titration_chain_raises_the_dose_after_each_non_response_up_to_the_cap
     assert summary["peak_limit_exceeded"] == float(peaks.max() > 0.5)
     assert summary["responded"] == 0 and np.isnan(summary["first_response_session"])
     assert "max_sessions 3" in titration.provenance["treatment_stop"]
+
+
+@pytest.mark.slow
+def test_the_single_infusion_notebook_walks_through_a_chain(chains, tmp_path):
+    nbformat = pytest.importorskip("nbformat")
+    nbclient = pytest.importorskip("nbclient")
+    _, _, titration = chains
+    assert titration.snapshot_pathways == ["exc_to_exc"]
+    n_windows = len(titration.series("timeline")["clinical_start_h"])
+    assert titration.snapshot("exc_to_exc", n_windows - 1)[0] > 0  # one per window, merged
+    notebook = nbformat.read(ROOT / "experiments/single_infusion_analysis.ipynb", as_version=4)
+    os.environ["PLASTICITY_RESULT"] = str(titration.path)
+    try:
+        nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
+                                resources={"metadata": {"path": str(tmp_path)}}).execute()
+    finally:
+        os.environ.pop("PLASTICITY_RESULT")
+    text = "".join(o.get("text", "") for c in notebook.cells if c.cell_type == "code"
+                   for o in c.outputs)
+    assert "snapshots of exc_to_exc" in text and "chance" in text
+    assert "dose_mg_per_kg" in text  # the sessions table
+    figures = sum("image/png" in o.get("data", {}) for c in notebook.cells
+                  if c.cell_type == "code" for o in c.outputs)
+    assert figures >= 4
 
 
 @pytest.mark.slow
