@@ -5,9 +5,9 @@ A virtual cohort under a fixed plan and two response-adaptive policies (issue 14
 Clinics give ketamine as a series of infusions and adapt each patient's plan
 to the response to the previous sessions. Here every patient of one cohort
 (``configs/treatment_cohort.yaml``: seed, body weight, PK between-subject
-variability of Herd & Anderson 2007, stress severity) is treated three
-times, once under each policy, so the policies are compared on the same
-patients (paired):
+variability of Herd & Anderson 2007, stress severity) is treated four
+times, once under each policy and once with saline, so the policies are
+compared on the same patients (paired):
 
 - ``fixed``: six infusions of 0.5 mg/kg over 40 min on days 0, 2, 4, 7, 9,
   11 (three a week, Murrough et al. 2013; Shiroma et al. 2014), whatever
@@ -19,7 +19,9 @@ patients (paired):
   row or six sessions;
 - ``interval``: 0.5 mg/kg, the interval doubled while the response holds
   and halved when it fades (2.5 days at first, 2 to 14 days); the same stop
-  rules.
+  rules;
+- ``placebo``: saline on the fixed days (dose 0): what the readout does
+  without the drug (the settled network's own drift and turnover noise).
 
 A patient's response to a session is the fraction of the synapses lost under
 stress that are back 24 h after it (``treatment.response:
@@ -39,7 +41,7 @@ on any executor and resumable::
     python experiments/treatment_cohort.py --full -o results/treatment_cohort # 100 patients
     python experiments/treatment_cohort.py --executor slurm ...               # on a cluster
 
-(12 patients x 3 policies: about 40 minutes on 2 cores; every finished patient
+(12 patients x 4 arms: about an hour and a half on 2 cores; every finished patient
 is kept and reused when the command runs again).
 """
 
@@ -80,6 +82,10 @@ POLICIES = {
     "interval": {"name": "interval", "dose_mg_per_kg": 0.5, "interval_day": 2.5, "factor": 2.0,
                  "min_interval_day": 2.0, "max_interval_day": 14.0, "response_threshold": 0.5,
                  "stop": STOP},
+    # saline on the fixed days: what the readout does without the drug (the stressed
+    # network still drifting, turnover noise), the placebo arm of a trial
+    "placebo": {"name": "fixed", "dose_mg_per_kg": 0.0, "duration_min": 40,
+                "days": [0, 2, 4, 7, 9, 11], "response_threshold": 0.5},
 }
 
 
@@ -150,7 +156,7 @@ for threshold in (0.05, 0.1, 0.25, 0.5):
     fractions = {label: np.mean([float((df["response"] >= threshold).any())
                                  for df in sessions[label].values()]) for label in POLICIES}
     print(f"  {threshold:4.2f}: " + ", ".join(f"{k} {v:.2f}" for k, v in fractions.items()))
-for label in ("titration", "interval"):
+for label in ("titration", "interval", "placebo"):
     diff = (tables[label].loc[seeds, "total_dose_mg_per_kg"].values
             - tables["fixed"].loc[seeds, "total_dose_mg_per_kg"].values)
     print("\n" + line(f"drug given, {label} - fixed (paired, mg/kg)", diff))
@@ -158,7 +164,7 @@ for label in ("titration", "interval"):
 # --------------------------------------------------------------------------- #
 # Figures
 # --------------------------------------------------------------------------- #
-colors = {"fixed": "0.3", "titration": "tab:red", "interval": "tab:blue"}
+colors = {"fixed": "0.3", "titration": "tab:red", "interval": "tab:blue", "placebo": "tab:green"}
 fig = Figure(figsize=(12, 8), layout="constrained")
 canvas = FigureCanvasAgg(fig)
 axes = fig.subplots(2, 3)
