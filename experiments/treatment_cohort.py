@@ -201,8 +201,10 @@ ax = axes[1, 2]
 for seed, style in zip(seeds[:3], ("-", "--", ":"), strict=False):
     for label in POLICIES:
         df = sessions[label][seed]
-        ax.plot(df["start_day"] + 1, df["response"], style, marker="o", color=colors[label],
-                ms=3 + 6 * df["dose_mg_per_kg"].values)
+        days = df["start_day"].values + 1
+        ax.plot(days, df["response"].values, style, color=colors[label], lw=1)
+        ax.scatter(days, df["response"].values, s=(3 + 6 * df["dose_mg_per_kg"].values) ** 2,
+                   color=colors[label])
 ax.axhline(0.5, color="k", lw=0.8)
 ax.set(xlabel="clinical day (response read 24 h after each session)",
        ylabel="deficit restored", title="three patients (marker size: dose)")
