@@ -60,7 +60,7 @@ import numpy as np
 
 from plasticity.config import Config, dump_config, load_config
 from plasticity.pharmacology.exposure import pk_parameters
-from plasticity.planning import Outcome, Session, describe
+from plasticity.planning import Outcome, Policy, Session, describe
 from plasticity.planning.exposure import session_exposure
 from plasticity.simulation.experiment import run as run_timeline
 from plasticity.simulation.timeline import clinical_windows
@@ -132,10 +132,8 @@ class _Chain:
                  initial_state: dict[str, np.ndarray] | None) -> None:
         self.config = config
         self.tr = config.treatment
-        self.base = dump = config.model_dump(mode="json")
-        dump["treatment"] = None
-        dump["cohort"] = None
-        dump["sweep"] = None
+        self.base = {**config.model_dump(mode="json"), "treatment": None, "cohort": None,
+                     "sweep": None}
         self.progress = progress
         self.state = initial_state
         self.pathway = config.structural.pathways[0]
@@ -178,10 +176,8 @@ class _Chain:
                         ) -> list[float]:
         """Windows from ``start_s`` to ``end_s`` on the session grid (from the lead-in)."""
         anchor = -float(self.tr.lead_in)
-        grid = self.piece_config("grid", anchor, end_s, [], sessions)
-        grid = grid.model_copy(update={"timeline": grid.timeline.model_copy(
-            update={"windows": []})})
-        times = clinical_windows(grid)
+        # no windows given: the config's timeline rules place them from the anchor on
+        times = clinical_windows(self.piece_config("grid", anchor, end_s, [], sessions))
         return [start_s, *[t for t in times if start_s + 1e-6 < t < end_s - 1e-6]]
 
     def run_piece(self, name: str, config: Config) -> Path:
@@ -314,7 +310,7 @@ def run_treatment(config: Config, output: str | Path | None = None, *, progress:
     exposure = session_exposure(sessions, params, weight_kg, chain.salt)
     final = _write_patient(config, path, chain, sessions, responses, counts, exposure,
                            dict(control=control, base=base_count, final=final_count),
-                           policy_text=describe(policy), stop_reason=stop_reason,
+                           policy=policy, stop_reason=stop_reason,
                            started=started, wall_s=time.perf_counter() - t0)
     shutil.rmtree(chain.dir, ignore_errors=True)
     return final
@@ -322,11 +318,11 @@ def run_treatment(config: Config, output: str | Path | None = None, *, progress:
 
 def _write_patient(config: Config, path: Path, chain: _Chain, sessions: list[Session],
                    responses: list[float], counts: list[float], exposure: list,
-                   count: dict[str, float], *, policy_text: str, stop_reason: str,
+                   count: dict[str, float], *, policy: Policy, stop_reason: str,
                    started: str, wall_s: float) -> Path:
     tr = config.treatment
     results = [open_result(p) for p in chain.pieces]
-    threshold = float(getattr(tr.make_policy(), "response_threshold", math.inf))
+    threshold = float(getattr(policy, "response_threshold", math.inf))
     # network time runs on across pieces; the clinical updates are on clinical time already
     offsets, total = [], 0.0
     for result in results:
@@ -414,7 +410,7 @@ def _write_patient(config: Config, path: Path, chain: _Chain, sessions: list[Ses
         build_s=float(sum(float(r.provenance.get("build_s", 0.0)) for r in results)),
         run_s=float(sum(float(r.provenance.get("run_s", 0.0)) for r in results)),
         n_segments=int(sum(int(r.provenance["n_segments"]) for r in results)),
-        treatment_policy=policy_text,
+        treatment_policy=describe(policy),
         treatment_stop=stop_reason,
         treatment_pieces=", ".join(chain.piece_names),
         treatment_response=tr.response,
