@@ -1,0 +1,140 @@
+"""
+Does a patient's readout move without the drug? The placebo chain (issue 14)
+===========================================================================
+
+A response readout is only a drug effect if the settled, stressed network
+stands still without the drug. The first cohort runs showed saline chains
+whose ``deficit_restored`` rose over the twelve days of the fixed plan. Two
+causes are possible, and this script separates them:
+
+(a) the stressed network has not settled: after ``treatment.settle`` of
+    stressed turnover the count still moves towards its steady state, and
+    the sessions catch the end of that approach;
+(b) the readout depends on how the clinical clock samples the network: the
+    settle has windows every ``settle_window_every`` (4 days), the sessions
+    every ``timeline.window_every`` (24 h) and every ``dense_every`` (30
+    min) for hours after each dose, saline included. Each cell's rate
+    relative to its population is smoothed over windows with the clinical
+    time constant ``structural.rate_smoothing`` (1 day): four-day windows
+    leave each window's few-second count noise held for four days, dense
+    windows average it away, and the homeostatic rule deletes synapses of
+    cells whose noisy rate reads high at once but needs partners to form
+    new ones, so the steady count depends on that noise.
+
+Arms (saline on the fixed plan's days 0, 2, 4, 7, 9, 11; each arm the same
+seeds, the config's network and stress without the cohort):
+
+- ``4 d x 120 d``: the shipped settle (windows every 4 days, 120 days);
+- ``4 d x 240 d``: twice as long at the same spacing: tests (a);
+- ``1 d x 120 d``: windows every day, as the sessions have between doses:
+  tests (b).
+
+Readout: the saline chain's ``deficit_restored`` 24 h after the sixth
+saline session (day 12), and the same fraction's slope over the last 24
+days of the settle (per 12 days): under (a) the two agree, under (b) the
+settle is flat and the drift starts with the sessions' sampling.
+
+Run::
+
+    python experiments/treatment_drift.py -o results/treatment_drift          # 4 seeds
+    python experiments/treatment_drift.py --full -o results/treatment_drift   # 8 seeds
+"""
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+import plasticity
+import plasticity.sweep
+from plasticity.analysis import bootstrap_ci
+from plasticity.sweep.directory import read_manifest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+parser.add_argument("--seeds", type=int, default=4)
+parser.add_argument("--full", action="store_true", help="8 seeds")
+parser.add_argument("--executor", choices=("local", "slurm", "dask"), default="local")
+parser.add_argument("--workers", type=int, default=None)
+parser.add_argument("--set", action="append", default=[], help="extra KEY=VALUE overrides")
+parser.add_argument("-o", "--output", type=Path, default=Path("results/treatment_drift"))
+args = parser.parse_args()
+seeds = list(range(1, (8 if args.full else args.seeds) + 1))
+args.output.mkdir(parents=True, exist_ok=True)
+
+DAYS = [0, 2, 4, 7, 9, 11]
+ARMS = {"4 d x 120 d": ("4 day", "120 day"), "4 d x 240 d": ("4 day", "240 day"),
+        "1 d x 120 d": ("1 day", "120 day")}
+
+config = plasticity.load_config(ROOT / "configs/treatment_cohort.yaml", args.set)
+raw = config.model_dump(mode="json")
+raw["cohort"] = None
+raw["seed"] = seeds[0]
+raw["treatment"]["policy"] = {"name": "fixed", "days": DAYS, "dose_mg_per_kg": 0.0,
+                              "duration_min": 40, "response_threshold": 0.5}
+raw["treatment"]["follow_up"] = "14 day"
+raw["sweep"] = {"replicates": len(seeds), "points": [
+    {"treatment.settle_window_every": every, "treatment.settle": settle}
+    for every, settle in ARMS.values()]}
+out = args.output / "sweep"
+plasticity.sweep.run(raw, out, executor=args.executor, workers=args.workers, quiet=True)
+table = plasticity.load_sweep(out)
+if (table["state"] != "done").any():
+    raise SystemExit(f"{out}: not every chain is done; see plasticity status {out}")
+
+results = {}
+for point in read_manifest(out)["points"]:
+    p = point["params"]
+    arm = next(k for k, v in ARMS.items()
+               if v == (p["treatment.settle_window_every"], p["treatment.settle"]))
+    results[arm, point["seed"]] = plasticity.open_result(out / "points" / f"{point['id']}.h5")
+
+
+def trajectory(result) -> tuple[np.ndarray, np.ndarray]:
+    """Clinical day and fraction of the stress-induced loss restored, whole chain."""
+    clinical = result.series("clinical")
+    control, base = result.summary["n_syn_control"], result.summary["n_syn_baseline"]
+    day = clinical["clinical_time_h"].values / 24.0
+    return day, (clinical["n_syn_exc_to_exc"].values - base) / (control - base)
+
+
+def ci(values) -> str:
+    mean, lo, hi = bootstrap_ci(np.asarray(values, dtype=float))
+    return f"{mean:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+
+
+print(f"{len(seeds)} seeds; saline on days {DAYS}; fraction of the stress-induced loss "
+      "restored without the drug (mean [95 % bootstrap CI])")
+fig = Figure(figsize=(11, 4.5), layout="constrained")
+canvas = FigureCanvasAgg(fig)
+ax1, ax2 = fig.subplots(1, 2)
+colors = dict(zip(ARMS, ("0.3", "tab:blue", "tab:red"), strict=True))
+for arm in ARMS:
+    drift, slope, loss = [], [], []
+    for seed in seeds:
+        r = results[arm, seed]
+        day, restored = trajectory(r)
+        drift.append(restored[np.nonzero(day <= DAYS[-1] + 1 + 1e-9)[0][-1]])
+        late = (day >= -25) & (day <= -1)
+        slope.append(np.polyfit(day[late], restored[late], 1)[0] * 12)
+        loss.append(r.summary["stress_loss"])
+        ax1.plot(day, restored, color=colors[arm], lw=0.6, alpha=0.7,
+                 label=arm if seed == seeds[0] else None)
+        ax2.plot(day[day >= -1], restored[day >= -1], color=colors[arm], lw=0.8, alpha=0.7,
+                 label=arm if seed == seeds[0] else None)
+    print(f"\nsettle windows every {ARMS[arm][0]}, {ARMS[arm][1]}:")
+    print("  stress-induced loss (fraction of control): " + ci(loss))
+    print("  restored 24 h after the 6th saline session (day 12): " + ci(drift))
+    print("  slope over the settle's last 24 days, per 12 days:   " + ci(slope))
+for ax in (ax1, ax2):
+    ax.axhline(0, color="k", lw=0.6)
+    ax.set(xlabel="clinical day", ylabel="deficit restored (saline)")
+    ax.legend()
+ax1.set(title="whole chain: stress, settle, saline sessions")
+ax2.set(title="from the lead-in: saline sessions on days " + ", ".join(map(str, DAYS)))
+figure = args.output / "treatment_drift.png"
+canvas.print_png(str(figure))
+print(f"\nfigure: {figure}")
