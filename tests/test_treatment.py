@@ -23,8 +23,9 @@ from plasticity.errors import ConfigError
 ROOT = Path(__file__).resolve().parents[1]
 
 # the shipped cohort's network (the 400-cell one of tests/test_single_infusion.py), daily
-# windows away from doses; its cohort and treatment sections off unless a test sets one
-BASE = ["cohort=null", "treatment=null", "timeline.start=-1 day"]
+# windows away from doses (every 2 h for 6 h after each, to keep the tests short); its
+# cohort and treatment sections off unless a test sets one
+BASE = ["cohort=null", "treatment=null", "timeline.start=-1 day", "timeline.dense_every=2 h"]
 FIXED = ("treatment={policy: {name: fixed, days: [0, 2]}, settle: 8 day, "
          "settle_window_every: 4 day, follow_up: 3 day}")
 # responds never (threshold 10): the dose rises by a step each session up to the cap
@@ -149,12 +150,21 @@ def test_a_killed_chain_resumes_from_its_finished_pieces(chains, tmp_path, monke
     def die(*args, **kwargs):
         raise KeyboardInterrupt("killed while writing the patient's file")
 
-    with monkeypatch.context() as m:
+    with monkeypatch.context() as m, caplog.at_level(
+            logging.DEBUG, logger="plasticity.simulation.simulate"):
         m.setattr(treatment, "_write_patient", die)
         with pytest.raises(KeyboardInterrupt):
             plasticity.run(config, path)
     assert not path.exists()
     assert len(list(treatment.sessions_dir(path).glob("piece_*.h5"))) == 5
+    # the network's code was generated for the first piece only, the others ran on its
+    # objects (simulate.reusing_builds), and nothing is kept once the chain has ended
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum("objects of the last batch reused" in m for m in messages) == 4
+    assert sum(" generated" in m for m in messages) == 1
+    from brian2.devices.device import all_devices
+    assert not all_devices["cpp_standalone"].code_objects
+    caplog.clear()
     with caplog.at_level(logging.INFO, logger="plasticity.simulation.treatment"):
         again = plasticity.open_result(plasticity.run(config, path))
     assert sum("reused from" in r.getMessage() for r in caplog.records) == 5

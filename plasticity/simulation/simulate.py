@@ -17,20 +17,24 @@ file) are run by :func:`plasticity.simulation.experiment.run`.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import hashlib
+import json
 import logging
 import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import brian2 as b2
 import numpy as np
-from brian2.devices.device import reset_device
+from brian2.devices.device import all_devices, reset_device
 
 from plasticity.config import Config
 from plasticity.model.layout import trace_length
@@ -48,7 +52,7 @@ from plasticity.simulation.builds import code_key, compiler_signature, ensure_bu
 from plasticity.simulation.environment import environment_restored
 from plasticity.simulation.rundata import PACKAGE_DIR, RunData
 
-__all__ = ["build_root", "simulate", "simulate_many"]
+__all__ = ["build_root", "reusing_builds", "simulate", "simulate_many"]
 
 logger = logging.getLogger(__name__)
 
@@ -161,6 +165,91 @@ double plasticity_progress(double t) {{
 # --------------------------------------------------------------------------- #
 # Device handling
 # --------------------------------------------------------------------------- #
+@dataclass
+class _KeptBuild:
+    """A built network kept alive between batches (:func:`reusing_builds`)."""
+
+    key: str
+    built: BuiltNetwork
+    build_dir: Path
+    device: Any
+    code_objects: dict  # the device's own dict: a reinit of the device replaces it
+
+
+class _Reuse:
+    depth = 0
+    kept: _KeptBuild | None = None
+
+
+def _reuse_key(config: Config) -> str:
+    """What a batch must share with the kept one to run on its objects.
+
+    The whole config but its name, the drug protocol and the timeline's
+    window placement: those reach the program only as run-time inputs (the
+    concentration trace and the seeds of each window), as they do between
+    the windows of one batch. The structure key (:func:`structure_key`) is
+    checked again for every run (``BuiltNetwork.inputs_for``).
+    """
+    data = config.model_dump(mode="json")
+    data["name"] = None
+    data["pharmacology"]["protocol"] = None
+    data["timeline"] = {"mode": data["timeline"]["mode"]}
+    text = json.dumps(data, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _kept_for(key: str) -> _KeptBuild | None:
+    kept = _Reuse.kept
+    if _Reuse.depth == 0 or kept is None or kept.key != key:
+        return None
+    device = all_devices.get("cpp_standalone")
+    # gone if the device was re-initialised since (another build, a test) or the
+    # program left the build cache
+    if (device is not kept.device or device.code_objects is not kept.code_objects
+            or not (kept.build_dir / "main").is_file()):
+        return None
+    return kept
+
+
+def _release_kept() -> None:
+    """Drop the kept objects and leave the standalone device as a batch leaves it."""
+    kept, _Reuse.kept = _Reuse.kept, None
+    if kept is not None and kept.device.code_objects is kept.code_objects:
+        kept.device.reinit()
+    del kept
+    gc.collect()
+
+
+@contextlib.contextmanager
+def reusing_builds() -> Iterator[None]:
+    """Within this block, batches of one network reuse its Brian2 objects.
+
+    A batch (:func:`simulate_many`) normally generates the network's code
+    anew, finds the compiled program in the build cache by the code's hash,
+    and drops its Brian2 objects at the end: generating costs seconds per
+    batch (Brian2 analyses every code object in Python), more than a short
+    batch of windows runs. Inside this block the objects and the program of
+    the last batch are kept, and the next batch whose config differs only in
+    its name, drug protocol and window placement (the pieces of a patient's
+    chain of sessions, :mod:`plasticity.simulation.treatment`) runs on them
+    directly: only its run-time inputs are written. The objects are dropped
+    when the block ends, so Brian2 is left as after any batch.
+
+    Examples
+    --------
+    >>> with reusing_builds():          # doctest: +SKIP
+    ...     for piece in pieces:
+    ...         simulate_many(piece)
+    """
+    _Reuse.depth += 1
+    try:
+        yield
+    finally:
+        _Reuse.depth -= 1
+        if _Reuse.depth == 0:
+            _release_kept()
+
+
 def select_standalone(threads: int, cpu_target: str = "native") -> list[str]:
     """Activate the standalone device; returns the compiler flags in use."""
     # Objects of an earlier build in this process must be gone, or Brian2
@@ -298,23 +387,42 @@ def _run_standalone(
     config = configs[0]
     root = build_root(config)
     out = []
+    reuse_key = _reuse_key(config) if _Reuse.depth else ""
+    kept = _kept_for(reuse_key)
     work = Path(tempfile.mkdtemp(prefix="plasticity-", dir=scratch_root()))
+    finished = False
     try:
         t0 = time.perf_counter()
-        flags = select_standalone(config.simulation.threads, config.simulation.cpu_target)
-        built = build_network(config)
-        built.network.add(_progress_operation(config.simulation.duration, config.simulation.dt))
-        built.network.run(config.simulation.duration, namespace={})
-        _normalise_main_queue()
-        generated = work / "build"
-        b2.device.build(directory=str(generated), compile=False, run=False, with_output=False)
-        key = code_key(generated, {**compiler_signature(flags), "brian2": b2.__version__,
-                                   "model_source": _model_source_hash()})
-        build_dir, compile_s = ensure_build(generated, root, key, _compile)
-        build_s = time.perf_counter() - t0
-        logger.debug("build %s %s (%.1f s in all, %.1f s compiling) for %d run(s)", key,
-                     "generated and compiled" if compile_s else "generated, cached build reused",
-                     build_s, compile_s, len(configs))
+        if kept is not None:
+            b2.set_device(kept.device, build_on_run=False)
+            built, build_dir = kept.built, kept.build_dir
+            key = build_dir.name
+            build_s = time.perf_counter() - t0
+            logger.debug("build %s: the objects of the last batch reused for %d run(s)", key,
+                         len(configs))
+        else:
+            # the objects of a kept build must be gone before a new one (select_standalone)
+            _release_kept()
+            flags = select_standalone(config.simulation.threads, config.simulation.cpu_target)
+            built = build_network(config)
+            built.network.add(_progress_operation(config.simulation.duration,
+                                                  config.simulation.dt))
+            built.network.run(config.simulation.duration, namespace={})
+            _normalise_main_queue()
+            generated = work / "build"
+            b2.device.build(directory=str(generated), compile=False, run=False,
+                            with_output=False)
+            key = code_key(generated, {**compiler_signature(flags), "brian2": b2.__version__,
+                                       "model_source": _model_source_hash()})
+            build_dir, compile_s = ensure_build(generated, root, key, _compile)
+            build_s = time.perf_counter() - t0
+            logger.debug("build %s %s (%.1f s in all, %.1f s compiling) for %d run(s)", key,
+                         "generated and compiled" if compile_s
+                         else "generated, cached build reused", build_s, compile_s,
+                         len(configs))
+            if _Reuse.depth:
+                _Reuse.kept = _KeptBuild(reuse_key, built, Path(build_dir), b2.get_device(),
+                                         b2.get_device().code_objects)
         state = initial_state
         pairs = None
         for index, (point, trace) in enumerate(zip(configs, traces, strict=True)):
@@ -351,10 +459,16 @@ def _run_standalone(
             build_s = 0.0
             if on_result is not None:
                 on_result(index, out[-1])
+        finished = True
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        b2.device.reinit()
-        reset_device()
+        if finished and _Reuse.kept is not None and _Reuse.kept.built is built:
+            reset_device()  # the objects stay with the device for the next batch
+        else:
+            if _Reuse.kept is not None:
+                _Reuse.kept = None
+            b2.device.reinit()
+            reset_device()
     return out
 
 

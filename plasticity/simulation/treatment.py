@@ -63,6 +63,7 @@ from plasticity.pharmacology.exposure import pk_parameters
 from plasticity.planning import Outcome, Policy, Session, describe
 from plasticity.planning.exposure import session_exposure
 from plasticity.simulation.experiment import run as run_timeline
+from plasticity.simulation.simulate import reusing_builds
 from plasticity.simulation.timeline import clinical_windows
 from plasticity.storage import MissingEntryError, Series, SpikeData, open_result, write_result
 
@@ -235,6 +236,13 @@ def run_treatment(config: Config, output: str | Path | None = None, *, progress:
     """
     if config.treatment is None:
         raise ValueError("run_treatment: the config has no 'treatment' section")
+    # the pieces share one network: its Brian2 objects are generated once, not per piece
+    with reusing_builds():
+        return _run_chain(config, output, progress, initial_state)
+
+
+def _run_chain(config: Config, output: str | Path | None, progress: bool,
+               initial_state: dict[str, np.ndarray] | None) -> Path:
     started = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     path = Path(output) if output is not None else Path("results") / f"{config.name}.h5"
