@@ -24,15 +24,21 @@ causes are possible, and this script separates them:
 Arms (saline on the fixed plan's days 0, 2, 4, 7, 9, 11; each arm the same
 seeds, the config's network and stress without the cohort):
 
-- ``4 d x 120 d``: the shipped settle (windows every 4 days, 120 days);
-- ``4 d x 240 d``: twice as long at the same spacing: tests (a);
-- ``1 d x 120 d``: windows every day, as the sessions have between doses:
-  tests (b).
+- ``before``: the first cohort runs' clock: settle windows every 4 days for
+  120 days, every window taken into the relative rates
+  (``structural.rate_refresh: 0 s``);
+- ``4 d x 240 d``: the same, settling twice as long: tests (a);
+- ``shipped``: settle windows every day (the sessions' grid between doses)
+  and the relative rates refreshed once a day whatever the windows around a
+  dose (``rate_refresh: 24 h``, ``configs/treatment_cohort.yaml``): tests (b)
+  and is the fix if the saline chain then stands still;
+- ``shipped x 240 d``: the same, settling 240 days.
 
 Readout: the saline chain's ``deficit_restored`` 24 h after the sixth
-saline session (day 12), and the same fraction's slope over the last 24
-days of the settle (per 12 days): under (a) the two agree, under (b) the
-settle is flat and the drift starts with the sessions' sampling.
+saline session (day 12) and two weeks later, and the same fraction's slope
+over the last 24 days of the settle (per 12 days): under (a) the drift
+continues the settle's slope, under (b) the settle is flat and the drift
+starts with the sessions' sampling.
 
 Run::
 
@@ -60,14 +66,24 @@ parser.add_argument("--full", action="store_true", help="8 seeds")
 parser.add_argument("--executor", choices=("local", "slurm", "dask"), default="local")
 parser.add_argument("--workers", type=int, default=None)
 parser.add_argument("--set", action="append", default=[], help="extra KEY=VALUE overrides")
+parser.add_argument("--arms", nargs="+", default=None,
+                    help="run only these arms (default all: before, '4 d x 240 d', shipped, "
+                    "'shipped x 240 d')")
 parser.add_argument("-o", "--output", type=Path, default=Path("results/treatment_drift"))
 args = parser.parse_args()
 seeds = list(range(1, (8 if args.full else args.seeds) + 1))
 args.output.mkdir(parents=True, exist_ok=True)
 
 DAYS = [0, 2, 4, 7, 9, 11]
-ARMS = {"4 d x 120 d": ("4 day", "120 day"), "4 d x 240 d": ("4 day", "240 day"),
-        "1 d x 120 d": ("1 day", "120 day")}
+# settle window spacing, settle length, structural.rate_refresh
+ARMS = {"before": ("4 day", "120 day", "0 s"), "4 d x 240 d": ("4 day", "240 day", "0 s"),
+        "shipped": ("1 day", "120 day", "24 h"),
+        "shipped x 240 d": ("1 day", "240 day", "24 h")}
+if args.arms:
+    unknown = sorted(set(args.arms) - set(ARMS))
+    if unknown:
+        parser.error(f"--arms {unknown}: expected some of {list(ARMS)}")
+    ARMS = {k: v for k, v in ARMS.items() if k in args.arms}
 
 config = plasticity.load_config(ROOT / "configs/treatment_cohort.yaml", args.set)
 raw = config.model_dump(mode="json")
@@ -77,8 +93,8 @@ raw["treatment"]["policy"] = {"name": "fixed", "days": DAYS, "dose_mg_per_kg": 0
                               "duration_min": 40, "response_threshold": 0.5}
 raw["treatment"]["follow_up"] = "14 day"
 raw["sweep"] = {"replicates": len(seeds), "points": [
-    {"treatment.settle_window_every": every, "treatment.settle": settle}
-    for every, settle in ARMS.values()]}
+    {"treatment.settle_window_every": every, "treatment.settle": settle,
+     "structural.rate_refresh": refresh} for every, settle, refresh in ARMS.values()]}
 out = args.output / "sweep"
 plasticity.sweep.run(raw, out, executor=args.executor, workers=args.workers, quiet=True)
 table = plasticity.load_sweep(out)
@@ -89,7 +105,8 @@ results = {}
 for point in read_manifest(out)["points"]:
     p = point["params"]
     arm = next(k for k, v in ARMS.items()
-               if v == (p["treatment.settle_window_every"], p["treatment.settle"]))
+               if v == (p["treatment.settle_window_every"], p["treatment.settle"],
+                        p["structural.rate_refresh"]))
     results[arm, point["seed"]] = plasticity.open_result(out / "points" / f"{point['id']}.h5")
 
 
@@ -111,13 +128,15 @@ print(f"{len(seeds)} seeds; saline on days {DAYS}; fraction of the stress-induce
 fig = Figure(figsize=(11, 4.5), layout="constrained")
 canvas = FigureCanvasAgg(fig)
 ax1, ax2 = fig.subplots(1, 2)
-colors = dict(zip(ARMS, ("0.3", "tab:blue", "tab:red"), strict=True))
+colors = {"before": "0.3", "4 d x 240 d": "tab:blue", "shipped": "tab:red",
+          "shipped x 240 d": "tab:orange"}
 for arm in ARMS:
-    drift, slope, loss = [], [], []
+    drift, later, slope, loss = [], [], [], []
     for seed in seeds:
         r = results[arm, seed]
         day, restored = trajectory(r)
         drift.append(restored[np.nonzero(day <= DAYS[-1] + 1 + 1e-9)[0][-1]])
+        later.append(restored[np.nonzero(day <= DAYS[-1] + 14 + 1e-9)[0][-1]])
         late = (day >= -25) & (day <= -1)
         slope.append(np.polyfit(day[late], restored[late], 1)[0] * 12)
         loss.append(r.summary["stress_loss"])
@@ -125,9 +144,11 @@ for arm in ARMS:
                  label=arm if seed == seeds[0] else None)
         ax2.plot(day[day >= -1], restored[day >= -1], color=colors[arm], lw=0.8, alpha=0.7,
                  label=arm if seed == seeds[0] else None)
-    print(f"\nsettle windows every {ARMS[arm][0]}, {ARMS[arm][1]}:")
+    every, settle, refresh = ARMS[arm]
+    print(f"\n{arm}: settle windows every {every} for {settle}, rate_refresh {refresh}:")
     print("  stress-induced loss (fraction of control): " + ci(loss))
     print("  restored 24 h after the 6th saline session (day 12): " + ci(drift))
+    print("  restored two weeks later (day 25):                   " + ci(later))
     print("  slope over the settle's last 24 days, per 12 days:   " + ci(slope))
 for ax in (ax1, ax2):
     ax.axhline(0, color="k", lw=0.6)

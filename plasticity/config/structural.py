@@ -260,6 +260,15 @@ class StructuralConfig(Section):
         "relative to its population is averaged across windows (the population's own rate "
         "is each window's); '0 s' uses each window's counts alone.",
     )
+    rate_refresh: TimeNonNeg = Field(
+        "0 s",
+        description="Clinical clock: each cell's relative rate takes in a window only if "
+        "at least this much clinical time has passed since the last window it took in; "
+        "windows in between keep it (with their own population rate). '0 s': every "
+        "window. A few seconds of counts per cell are noisy, and the steady synapse count "
+        "depends on that noise: with a refresh on the sparse window grid (e.g. 24 h) dense "
+        "windows after a dose do not change it (docs/MODEL.md, the clinical clock).",
+    )
     turnover: TurnoverConfig = Field(
         default_factory=TurnoverConfig,
         description="Intrinsic turnover of plastic synapses (clinical clock only).",

@@ -77,8 +77,11 @@ class TreatmentConfig(Section):
         "before the lead-in (from the config's initial network, the unstressed one), so that "
         "the stress-induced synapse loss develops; 0: start from the given state.")
     settle_window_every: ClinicalTimePos = Field(
-        "2 day", description="Window spacing while settling (the clock's validation: "
-        "results within 5 % over a 4x range of spacing).")
+        "1 day", description="Window spacing while settling. The steady synapse count "
+        "depends on how often the cells' relative rates take in a window's noisy counts "
+        "(structural.rate_refresh): settle on the grid the sessions use between doses "
+        "(timeline.window_every), or the network drifts when the sessions start "
+        "(experiments/treatment_drift.py).")
     lead_in: ClinicalTimePos = Field(
         "1 day", description="Drug-free time on the session clock before the first session.")
     response_at: ClinicalTimePos = Field(

@@ -83,7 +83,7 @@ def _structural_key(config: Config) -> dict[str, Any] | None:
     data = sp.model_dump(mode="json")
     # run-time values (inputs of the build) and values the clinical clock uses in Python
     for key in ("tau_ca", "beta_ca", "sensor", "turnover", "clinical_update_interval",
-                "rate_smoothing"):
+                "rate_smoothing", "rate_refresh"):
         data.pop(key)
     data["weights_follow_maturity"] = sp.turnover.weights_follow_maturity
     data["ampa_scaling"] = config.scaling.enabled

@@ -262,14 +262,30 @@ class ClinicalClock:
         nu = float(cfg.growth_rate)  # elements per clinical second
         return growth_rate(cfg.curve, ca, nu, eps=cfg.eps, eta=cfg.eta, psi=cfg.psi)
 
-    def _calcium(self, seg: Segment, data: RunData, pop: str) -> np.ndarray:
+    def _refreshes(self, seg: Segment) -> bool:
+        """Whether this window's counts enter the cells' relative rates.
+
+        Every window, or with ``structural.rate_refresh`` only windows at
+        least that long after the last one taken in: the noise of the
+        relative rates (a few seconds of counts per cell), and with it the
+        steady synapse count, then does not depend on how densely windows
+        are placed between refreshes.
+        """
+        refresh = float(self.config.structural.rate_refresh)
+        return (refresh <= 0 or self.last_s is None
+                or seg.clinical_start_s - self.last_s >= refresh - 1e-6
+                or seg.clinical_start_s < self.last_s)
+
+    def _calcium(self, seg: Segment, data: RunData, pop: str, refresh: bool = True
+                 ) -> np.ndarray:
         """Each cell's calcium for the growth after this window.
 
         The window's population mean rate (precise: every cell counts) times
         each cell's rate relative to it, smoothed over windows with the
         clinical time constant ``structural.rate_smoothing`` (0: this window's
         count alone, whose noise over a few seconds is held until the next
-        window).
+        window). Without ``refresh`` the relative rates are those already
+        held (:meth:`_refreshes`).
         """
         ca = window_calcium(self.config, data, pop)
         tau = float(self.config.structural.rate_smoothing)
@@ -278,8 +294,10 @@ class ClinicalClock:
             return ca
         observed = ca / mean
         previous = self.relative.get(pop)
-        if (previous is None or len(previous) != len(ca) or self.last_s is None
-                or seg.clinical_start_s < self.last_s):
+        usable = previous is not None and len(previous) == len(ca)
+        if usable and not refresh:
+            return mean * previous
+        if (not usable or self.last_s is None or seg.clinical_start_s < self.last_s):
             relative = observed
         else:
             weight = 1.0 - np.exp(-(seg.clinical_start_s - self.last_s) / tau)
@@ -451,11 +469,14 @@ class ClinicalClock:
             self.nnew = self._initial_new(state[nsyn_key])
         pre, post = pairs[self.pathway]
         self._imaging(seg, state[nsyn_key], data)
-        ca_pre = self._calcium(seg, data, self.src)
-        ca_post = ca_pre if self.src == self.tgt else self._calcium(seg, data, self.tgt)
+        refresh = self._refreshes(seg)
+        ca_pre = self._calcium(seg, data, self.src, refresh)
+        ca_post = (ca_pre if self.src == self.tgt
+                   else self._calcium(seg, data, self.tgt, refresh))
         for pop, rel in self.relative.items():
             state[f"relative_rate/{pop}"] = rel.copy()
-        self.last_s = seg.clinical_start_s
+        if refresh:
+            self.last_s = seg.clinical_start_s
         state["clock_time/last_window"] = np.array([self.last_s])
         recurrent = self.src == self.tgt
         el_pre, el_post = sp.elements[self.src]["axon"], sp.elements[self.tgt][self.den]
