@@ -217,3 +217,26 @@ def test_the_ssri_like_course_of_the_tone_has_the_closed_form_mean():
     turnover = config.structural.turnover
     assert turnover.formation_s(0.0, 10 * day) == pytest.approx(
         float(turnover.constitutive_formation) * (1 + np.exp(-1)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("refresh", ["24 h", "0 s"])
+def test_windows_between_refreshes_keep_the_cells_relative_rates(tmp_path, refresh):
+    """``structural.rate_refresh``: dense windows after a refresh leave the relative rates.
+
+    A run that ends after the refreshing window at 0 h and one with two more windows
+    (1 h and 2 h, the drug running) hold the same relative rates with a 24 h refresh;
+    taking every window in (0 s), the two differ.
+    """
+    def relative(windows: str, end: str):
+        config = _config(f"structural.rate_refresh={refresh}", "timeline.start=-24 h",
+                         f"timeline.end={end}", f"timeline.windows=[{windows}]")
+        path = plasticity.run(config, tmp_path / f"until_{end.replace(' ', '')}.h5")
+        return plasticity.open_result(path).final_state()["relative_rate/exc"]
+
+    short = relative("-24 h, 0 h", "1 h")
+    dense = relative("-24 h, 0 h, 1 h, 2 h", "3 h")
+    if refresh == "24 h":
+        np.testing.assert_array_equal(dense, short)
+    else:
+        assert not np.array_equal(dense, short)
