@@ -67,18 +67,20 @@ parser.add_argument("--executor", choices=("local", "slurm", "dask"), default="l
 parser.add_argument("--workers", type=int, default=None)
 parser.add_argument("--set", action="append", default=[], help="extra KEY=VALUE overrides")
 parser.add_argument("--arms", nargs="+", default=None,
-                    help="run only these arms (default all: before, '4 d x 240 d', shipped, "
-                    "'shipped x 240 d')")
+                    help="run only these arms (default all of ARMS)")
 parser.add_argument("-o", "--output", type=Path, default=Path("results/treatment_drift"))
 args = parser.parse_args()
 seeds = list(range(1, (8 if args.full else args.seeds) + 1))
 args.output.mkdir(parents=True, exist_ok=True)
 
 DAYS = [0, 2, 4, 7, 9, 11]
-# settle window spacing, settle length, structural.rate_refresh
-ARMS = {"before": ("4 day", "120 day", "0 s"), "4 d x 240 d": ("4 day", "240 day", "0 s"),
-        "shipped": ("1 day", "120 day", "24 h"),
-        "shipped x 240 d": ("1 day", "240 day", "24 h")}
+# settle window spacing, settle length, structural.rate_refresh, signalling.surge_input
+ARMS = {"before": ("4 day", "120 day", "0 s", "window"),
+        "4 d x 240 d": ("4 day", "240 day", "0 s", "window"),
+        "daily, refresh": ("1 day", "120 day", "24 h", "window"),
+        "fitted surge": ("1 day", "120 day", "0 s", "fitted"),
+        "shipped": ("1 day", "120 day", "24 h", "fitted"),
+        "shipped x 240 d": ("1 day", "240 day", "24 h", "fitted")}
 if args.arms:
     unknown = sorted(set(args.arms) - set(ARMS))
     if unknown:
@@ -94,7 +96,8 @@ raw["treatment"]["policy"] = {"name": "fixed", "days": DAYS, "dose_mg_per_kg": 0
 raw["treatment"]["follow_up"] = "14 day"
 raw["sweep"] = {"replicates": len(seeds), "points": [
     {"treatment.settle_window_every": every, "treatment.settle": settle,
-     "structural.rate_refresh": refresh} for every, settle, refresh in ARMS.values()]}
+     "structural.rate_refresh": refresh, "signalling.surge_input": surge}
+    for every, settle, refresh, surge in ARMS.values()]}
 out = args.output / "sweep"
 plasticity.sweep.run(raw, out, executor=args.executor, workers=args.workers, quiet=True)
 table = plasticity.load_sweep(out)
@@ -106,7 +109,7 @@ for point in read_manifest(out)["points"]:
     p = point["params"]
     arm = next(k for k, v in ARMS.items()
                if v == (p["treatment.settle_window_every"], p["treatment.settle"],
-                        p["structural.rate_refresh"]))
+                        p["structural.rate_refresh"], p["signalling.surge_input"]))
     results[arm, point["seed"]] = plasticity.open_result(out / "points" / f"{point['id']}.h5")
 
 
@@ -128,8 +131,8 @@ print(f"{len(seeds)} seeds; saline on days {DAYS}; fraction of the stress-induce
 fig = Figure(figsize=(11, 4.5), layout="constrained")
 canvas = FigureCanvasAgg(fig)
 ax1, ax2 = fig.subplots(1, 2)
-colors = {"before": "0.3", "4 d x 240 d": "tab:blue", "shipped": "tab:red",
-          "shipped x 240 d": "tab:orange"}
+colors = {"before": "0.3", "4 d x 240 d": "tab:blue", "daily, refresh": "tab:purple",
+          "fitted surge": "tab:green", "shipped": "tab:red", "shipped x 240 d": "tab:orange"}
 for arm in ARMS:
     drift, later, slope, loss = [], [], [], []
     for seed in seeds:
@@ -144,8 +147,9 @@ for arm in ARMS:
                  label=arm if seed == seeds[0] else None)
         ax2.plot(day[day >= -1], restored[day >= -1], color=colors[arm], lw=0.8, alpha=0.7,
                  label=arm if seed == seeds[0] else None)
-    every, settle, refresh = ARMS[arm]
-    print(f"\n{arm}: settle windows every {every} for {settle}, rate_refresh {refresh}:")
+    every, settle, refresh, surge = ARMS[arm]
+    print(f"\n{arm}: settle windows every {every} for {settle}, rate_refresh {refresh}, "
+          f"surge_input {surge}:")
     print("  stress-induced loss (fraction of control): " + ci(loss))
     print("  restored 24 h after the 6th saline session (day 12): " + ci(drift))
     print("  restored two weeks later (day 25):                   " + ci(later))

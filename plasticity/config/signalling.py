@@ -117,4 +117,20 @@ class SignallingConfig(Section):
         "cell's block and the drug-driven part of the AMPA excess follow the PK's concentration "
         "(plasticity.model.signalling; the outcome then does not depend on how densely windows "
         "sample a short infusion); 'held' keeps the window's values until the next window.")
+    surge_input: Literal["window", "fitted"] = Field(
+        "window", description="AMPA excess the surge is taken from between windows: "
+        "'window': each window's measured excess, carried along the concentration ("
+        "between_windows); 'fitted': only its drug-driven part, k C with k fitted over the "
+        "windows so far (zero without drug). A small network's few-second windows have "
+        "noise of several % in the population's AMPA current, which the threshold rectifies "
+        "into a surge wherever windows are dense, drug or not (experiments/treatment_drift.py)."
+        " 'fitted' needs between_windows 'concentration'.")
     knockouts: KnockoutConfig = Field(default_factory=KnockoutConfig)
+
+    @model_validator(mode="after")
+    def _check_surge_input(self) -> SignallingConfig:
+        if self.surge_input == "fitted" and self.between_windows != "concentration":
+            raise ValueError(
+                f"surge_input 'fitted' takes the drug-driven excess along the concentration: "
+                f"it needs between_windows 'concentration' (got {self.between_windows!r})")
+        return self

@@ -417,6 +417,10 @@ class ClinicalClock:
         fallback = self._fallback_affinity_uM()
         self.surge_fit = signalling.surge_response(self.surge_fit, excess, conc_w, last_s,
                                                    window_s, tau_s)
+        if config.signalling.surge_input == "fitted":
+            # only the drug-driven part k C_w of the window's excess: without drug, none
+            excess = float(signalling.surge_between(np.array([conc_w]), 0.0, 0.0,
+                                                    self.surge_fit)[0])
         offsets = (np.arange(n_updates)[:, None]
                    + (np.arange(SUBSAMPLES)[None, :] + 0.5) / SUBSAMPLES) * step
         conc = driving_concentration_uM(protocol, (window_s + offsets).ravel()).reshape(
