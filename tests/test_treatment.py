@@ -240,3 +240,30 @@ def test_windows_between_refreshes_keep_the_cells_relative_rates(tmp_path, refre
         np.testing.assert_array_equal(dense, short)
     else:
         assert not np.array_equal(dense, short)
+
+
+@pytest.mark.slow
+def test_a_fitted_surge_is_zero_without_drug_and_follows_the_drug(tmp_path):
+    """``signalling.surge_input: fitted``: saline windows, dense as they are, give no surge.
+
+    The window-to-window noise of this network's AMPA current (about 3 %) is above the
+    2 % threshold; with the window's own excess (``window``) saline windows made surges.
+    The fitted part ``k C`` is zero without drug, and positive while the drug is there.
+    """
+    def signal(dose: str, surge: str):
+        config = _config(f"signalling.surge_input={surge}", "timeline.start=-24 h",
+                         "timeline.end=3 h",
+                         f"pharmacology.protocol.infusions=[{{start: 0 h, dose: {dose}, "
+                         "duration: 40 min}]")
+        path = plasticity.run(config, tmp_path / f"{surge}_{dose.split()[0]}.h5")
+        return plasticity.open_result(path).series("clinical")
+
+    saline = signal("0 mg/kg", "fitted")
+    assert np.all(saline["signal_ampa_excess"].values == 0)
+    assert np.all(saline["signal_mtor"].values == 0)
+    drug = signal("0.5 mg/kg", "fitted")
+    t = drug["clinical_time_h"].values
+    during = (t > 0) & (t < 1)
+    assert np.all(drug["signal_ampa_excess"].values[t <= 0] == 0)
+    assert drug["signal_ampa_excess"].values[during].max() > 0.02  # above the threshold
+    assert drug["signal_mtor"].values[t > 1].max() > 0
