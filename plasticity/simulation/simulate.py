@@ -214,7 +214,9 @@ def _kept_for(key: str) -> _KeptBuild | None:
 def _release_kept() -> None:
     """Drop the kept objects and leave the standalone device as a batch leaves it."""
     kept, _Reuse.kept = _Reuse.kept, None
-    if kept is not None and kept.device.code_objects is kept.code_objects:
+    if kept is None:
+        return
+    if kept.device.code_objects is kept.code_objects:
         kept.device.reinit()
     del kept
     gc.collect()
@@ -465,8 +467,7 @@ def _run_standalone(
         if finished and _Reuse.kept is not None and _Reuse.kept.built is built:
             reset_device()  # the objects stay with the device for the next batch
         else:
-            if _Reuse.kept is not None:
-                _Reuse.kept = None
+            _Reuse.kept = None
             b2.device.reinit()
             reset_device()
     return out
