@@ -48,7 +48,7 @@ from matplotlib.figure import Figure
 
 import plasticity
 import plasticity.sweep
-from plasticity.analysis import bootstrap_ci
+from plasticity.analysis import bootstrap_ci, restored_at, window_value
 from plasticity.pharmacology.exposure import driving_concentration_uM
 from plasticity.sweep.directory import read_manifest
 
@@ -92,16 +92,9 @@ for point in read_manifest(out)["points"]:
 seeds = sorted({k[2] for k in results})
 
 
-def count_at(result, day: float) -> float:
-    clinical = result.series("clinical")
-    t = clinical["clinical_time_h"].values / 24.0
-    return float(clinical["n_syn_exc_to_exc"].values[np.nonzero(t <= day + 1e-9)[0][-1]])
-
-
 def gain(dose: float, minutes: float, seed: int, day: float) -> float:
-    r, z = results[dose, minutes, seed], results[0.0, 40, seed]
-    control, base = r.summary["n_syn_control"], r.summary["n_syn_baseline"]
-    return (count_at(r, day) - count_at(z, day)) / (control - base)
+    """Fraction of the loss restored at ``day``, minus the patient's drug-free arm."""
+    return restored_at(results[dose, minutes, seed], day, versus=results[0.0, 40, seed])
 
 
 def effect_site(result) -> tuple[float, float, float]:
@@ -123,12 +116,6 @@ def effect_site(result) -> tuple[float, float, float]:
     return float(c.max()), float(t[np.argmax(c)] / 3600), float(np.trapezoid(c, t) / 3600)
 
 
-def window_near(result, hours: float, key: str) -> float:
-    timeline = result.series("timeline").to_dataframe()
-    i = int(np.argmin(np.abs(timeline["clinical_start_h"].values - hours)))
-    return float(timeline[key].values[i])
-
-
 def ci(values) -> tuple[float, float, float]:
     return bootstrap_ci(np.asarray(values, dtype=float))
 
@@ -140,10 +127,10 @@ for minutes in DURATIONS:
     print(f"\ninfusion over {minutes} min:")
     for dose in DOSES:
         peak_t = [effect_site(results[dose, minutes, s])[1] for s in seeds]
-        rate = [window_near(results[dose, minutes, s], h, "exc_rate_hz")
-                - window_near(results[0.0, 40, s], h, "exc_rate_hz")
+        rate = [window_value(results[dose, minutes, s], h, "exc_rate_hz")
+                - window_value(results[0.0, 40, s], h, "exc_rate_hz")
                 for s, h in zip(seeds, peak_t, strict=True)]
-        block = [window_near(results[dose, minutes, s], h, "nmda_block_exc_to_pv")
+        block = [window_value(results[dose, minutes, s], h, "nmda_block_exc_to_pv")
                  if "nmda_block_exc_to_pv" in results[dose, minutes, s].series(
                      "timeline") else np.nan for s, h in zip(seeds, peak_t, strict=True)]
         g24 = [gain(dose, minutes, s, 1.0) for s in seeds]

@@ -47,7 +47,7 @@ from matplotlib.figure import Figure
 
 import plasticity
 import plasticity.sweep
-from plasticity.analysis import bootstrap_ci
+from plasticity.analysis import format_ci, formed_between, restored_at, window_value
 from plasticity.sweep.directory import read_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -97,32 +97,6 @@ for point in read_manifest(out)["points"]:
     results[(*arm, point["seed"])] = plasticity.open_result(out / "points" / f"{point['id']}.h5")
 
 
-def window(result, hours: float, key: str) -> float:
-    timeline = result.series("timeline").to_dataframe()
-    i = int(np.argmin(np.abs(timeline["clinical_start_h"].values - hours)))
-    return float(timeline[key].values[i])
-
-
-def formed_by(result, hours: float) -> float:
-    clinical = result.series("clinical")
-    t = clinical["clinical_time_h"].values
-    return float(clinical["formed_exc_to_exc"].values[(t > 0) & (t <= hours)].sum())
-
-
-def gain24(result, free) -> float:
-    def count(r):
-        clinical = r.series("clinical")
-        t = clinical["clinical_time_h"].values
-        return float(clinical["n_syn_exc_to_exc"].values[np.nonzero(t <= 24 + 1e-9)[0][-1]])
-    control, base = result.summary["n_syn_control"], result.summary["n_syn_baseline"]
-    return (count(result) - count(free)) / (control - base)
-
-
-def ci(values) -> str:
-    mean, lo, hi = bootstrap_ci(np.asarray(values, dtype=float))
-    return f"{mean:+.3f} [{lo:+.3f}, {hi:+.3f}]"
-
-
 HOURS = (1, 3, 6, 12, 24)
 print(f"{len(seeds)} seeds; each readout minus the drug-free arm of the same seed, mean "
       "[95 % bootstrap CI]")
@@ -130,19 +104,22 @@ stats = {}
 for name in HYPOTHESES:
     free = {s: results["drug-free", "intact", s] for s in seeds}
     intact = {s: results[name, "intact", s] for s in seeds}
-    acute = {key: [window(intact[s], 0.5, key) - window(free[s], 0.5, key) for s in seeds]
+    acute = {key: [window_value(intact[s], 0.5, key) - window_value(free[s], 0.5, key)
+                   for s in seeds]
              for key in ("exc_rate_hz", "pv_rate_hz", "exc_gamma_fraction")}
-    timing = {h: [formed_by(intact[s], h) - formed_by(free[s], h) for s in seeds]
-              for h in HOURS}
-    gains = {ko: [gain24(results[name, ko, s], free[s]) for s in seeds] for ko in KNOCKOUTS}
+    timing = {h: [formed_between(intact[s], 0, h) - formed_between(free[s], 0, h)
+                  for s in seeds] for h in HOURS}
+    gains = {ko: [restored_at(results[name, ko, s], 1.0, versus=free[s]) for s in seeds]
+             for ko in KNOCKOUTS}
     stats[name] = dict(acute=acute, timing=timing, gains=gains)
     print(f"\n{name}:")
-    print(f"  acute (30 min): pyramidal {ci(acute['exc_rate_hz'])} Hz, PV "
-          f"{ci(acute['pv_rate_hz'])} Hz, relative gamma {ci(acute['exc_gamma_fraction'])}")
+    print(f"  acute (30 min): pyramidal {format_ci(acute['exc_rate_hz'])} Hz, PV "
+          f"{format_ci(acute['pv_rate_hz'])} Hz, relative gamma "
+          f"{format_ci(acute['exc_gamma_fraction'])}")
     print("  extra synapses formed by " + ", ".join(
         f"{h} h: {np.mean(timing[h]):+.1f}" for h in HOURS))
-    print(f"  gain at 24 h: intact {ci(gains['intact'])}, rapamycin "
-          f"{ci(gains['rapamycin'])}, NBQX {ci(gains['NBQX'])}")
+    print(f"  gain at 24 h: intact {format_ci(gains['intact'])}, rapamycin "
+          f"{format_ci(gains['rapamycin'])}, NBQX {format_ci(gains['NBQX'])}")
     intact_mean = np.mean(gains["intact"])
     if abs(intact_mean) > 0:
         print(f"  share left: rapamycin {np.mean(gains['rapamycin']) / intact_mean:.2f}, "

@@ -46,7 +46,7 @@ from matplotlib.figure import Figure
 
 import plasticity
 import plasticity.sweep
-from plasticity.analysis import bootstrap_ci
+from plasticity.analysis import format_ci, restored_at, restored_course
 from plasticity.sweep.directory import read_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,19 +102,6 @@ for point in read_manifest(out)["points"]:
         plasticity.open_result(out / "points" / f"{point['id']}.h5"))
 
 
-def restored_at(result, day: float, control: float, base: float) -> float:
-    """Fraction of the deficit restored at a clinical day (the last update before it)."""
-    clinical = result.series("clinical")
-    t = clinical["clinical_time_h"].values / 24.0
-    n = clinical["n_syn_exc_to_exc"].values
-    return float((n[np.nonzero(t <= day + 1e-9)[0][-1]] - base) / (control - base))
-
-
-def ci(values) -> str:
-    mean, lo, hi = bootstrap_ci(np.asarray(values, dtype=float))
-    return f"{mean:+.3f} [{lo:+.3f}, {hi:+.3f}]"
-
-
 print(f"{len(seeds)} seeds; fraction of the stress-induced loss restored, minus the drug-free "
       "chain of the same seed (mean [95 % bootstrap CI])")
 summary = {}
@@ -124,25 +111,20 @@ for label, days in SCHEDULES.items():
     rows = []
     for seed in seeds:
         r, z = results[label, seed], results["none", seed]
-        control, base = r.summary["n_syn_control"], r.summary["n_syn_baseline"]
         last = days[-1]
         rows.append({
-            "first": restored_at(r, 1, control, base) - restored_at(z, 1, control, base),
-            "after_last": (restored_at(r, last + 1, control, base)
-                           - restored_at(z, last + 1, control, base)),
-            "2 weeks": (restored_at(r, last + 14, control, base)
-                        - restored_at(z, last + 14, control, base)),
-            "4 weeks": (restored_at(r, last + 28, control, base)
-                        - restored_at(z, last + 28, control, base)),
-            "per_session": [restored_at(r, d + 1, control, base)
-                            - restored_at(z, d + 1, control, base) for d in days],
+            "first": restored_at(r, 1, versus=z),
+            "after_last": restored_at(r, last + 1, versus=z),
+            "2 weeks": restored_at(r, last + 14, versus=z),
+            "4 weeks": restored_at(r, last + 28, versus=z),
+            "per_session": [restored_at(r, d + 1, versus=z) for d in days],
         })
     summary[label] = rows
     print(f"\n{label} (days {days}):")
-    print("  24 h after the first session:  " + ci([x["first"] for x in rows]))
-    print(f"  24 h after the last (day {days[-1]}): " + ci([x["after_last"] for x in rows]))
-    print("  2 weeks after the last:        " + ci([x["2 weeks"] for x in rows]))
-    print("  4 weeks after the last:        " + ci([x["4 weeks"] for x in rows]))
+    print("  24 h after the first session:  " + format_ci([x["first"] for x in rows]))
+    print(f"  24 h after the last (day {days[-1]}): " + format_ci([x["after_last"] for x in rows]))
+    print("  2 weeks after the last:        " + format_ci([x["2 weeks"] for x in rows]))
+    print("  4 weeks after the last:        " + format_ci([x["4 weeks"] for x in rows]))
     if len(days) > 1:
         ratio = [x["after_last"] / x["first"] if x["first"] > 0 else np.nan for x in rows]
         ratio = [v for v in ratio if np.isfinite(v)]
@@ -158,14 +140,9 @@ ax1, ax2 = fig.subplots(1, 2)
 colors = {"once": "0.4", "3/week": "tab:red", "2/week": "tab:orange", "widening": "tab:blue"}
 for label, color in colors.items():
     for seed in seeds:
-        r, z = results[label, seed], results["none", seed]
-        control, base = r.summary["n_syn_control"], r.summary["n_syn_baseline"]
-        a, b = r.series("clinical"), z.series("clinical")
-        t = a["clinical_time_h"].values / 24
-        n = min(len(a.time), len(b.time))
-        diff = (a["n_syn_exc_to_exc"].values[:n] - b["n_syn_exc_to_exc"].values[:n]) / (
-            control - base)
-        ax1.plot(t[:n], diff, color=color, lw=0.8, alpha=0.7,
+        t, diff = restored_course(results[label, seed], versus=results["none", seed],
+                                  from_day=-1.0)
+        ax1.plot(t, diff, color=color, lw=0.8, alpha=0.7,
                  label=label if seed == seeds[0] else None)
     means = np.mean([x["per_session"] for x in summary[label]], axis=0)
     ax2.plot(np.array(SCHEDULES[label]) + 1, means, "o-", color=color, label=label)

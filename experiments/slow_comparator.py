@@ -42,7 +42,7 @@ from matplotlib.figure import Figure
 
 import plasticity
 import plasticity.sweep
-from plasticity.analysis import bootstrap_ci
+from plasticity.analysis import format_ci, restored_course
 from plasticity.sweep.directory import read_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -96,20 +96,7 @@ for point in read_manifest(out)["points"]:
 
 def restored(arm: str, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Clinical days and the fraction of the loss restored, minus drug-free (same seed)."""
-    r, z = results[arm, seed], results["drug-free", seed]
-    control, base = r.summary["n_syn_control"], r.summary["n_syn_baseline"]
-    a, b = r.series("clinical"), z.series("clinical")
-    assert np.array_equal(a["clinical_time_h"].values, b["clinical_time_h"].values)
-    t = a["clinical_time_h"].values / 24
-    diff = (a["n_syn_exc_to_exc"].values - b["n_syn_exc_to_exc"].values) / (control - base)
-    keep = t >= 0
-    return t[keep], diff[keep]
-
-
-def ci(values) -> str:
-    values = np.asarray(values, dtype=float)
-    mean, lo, hi = bootstrap_ci(values)
-    return f"{mean:+.3f} [{lo:+.3f}, {hi:+.3f}]"
+    return restored_course(results[arm, seed], versus=results["drug-free", seed])
 
 
 print(f"{len(seeds)} seeds; fraction of the stress-induced loss restored, minus drug-free "
@@ -121,7 +108,7 @@ for arm in ("ketamine", "SSRI-like", "both"):
         for seed in seeds:
             t, d = restored(arm, seed)
             values.append(d[np.nonzero(t <= day + 1e-9)[0][-1]])
-        print(f"  day {day:2d}: {ci(values)}")
+        print(f"  day {day:2d}: {format_ci(values)}")
     times = []
     for seed in seeds:
         t, d = restored(arm, seed)

@@ -55,7 +55,7 @@ from matplotlib.figure import Figure
 
 import plasticity
 import plasticity.sweep
-from plasticity.analysis import bootstrap_ci
+from plasticity.analysis import format_ci, restored_course
 from plasticity.sweep.directory import read_manifest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -113,19 +113,6 @@ for point in read_manifest(out)["points"]:
     results[arm, point["seed"]] = plasticity.open_result(out / "points" / f"{point['id']}.h5")
 
 
-def trajectory(result) -> tuple[np.ndarray, np.ndarray]:
-    """Clinical day and fraction of the stress-induced loss restored, whole chain."""
-    clinical = result.series("clinical")
-    control, base = result.summary["n_syn_control"], result.summary["n_syn_baseline"]
-    day = clinical["clinical_time_h"].values / 24.0
-    return day, (clinical["n_syn_exc_to_exc"].values - base) / (control - base)
-
-
-def ci(values) -> str:
-    mean, lo, hi = bootstrap_ci(np.asarray(values, dtype=float))
-    return f"{mean:+.3f} [{lo:+.3f}, {hi:+.3f}]"
-
-
 print(f"{len(seeds)} seeds; saline on days {DAYS}; fraction of the stress-induced loss "
       "restored without the drug (mean [95 % bootstrap CI])")
 fig = Figure(figsize=(11, 4.5), layout="constrained")
@@ -137,7 +124,7 @@ for arm in ARMS:
     drift, later, slope, loss = [], [], [], []
     for seed in seeds:
         r = results[arm, seed]
-        day, restored = trajectory(r)
+        day, restored = restored_course(r, from_day=-1e9)
         drift.append(restored[np.nonzero(day <= DAYS[-1] + 1 + 1e-9)[0][-1]])
         later.append(restored[np.nonzero(day <= DAYS[-1] + 14 + 1e-9)[0][-1]])
         late = (day >= -25) & (day <= -1)
@@ -150,10 +137,10 @@ for arm in ARMS:
     every, settle, refresh, surge = ARMS[arm]
     print(f"\n{arm}: settle windows every {every} for {settle}, rate_refresh {refresh}, "
           f"surge_input {surge}:")
-    print("  stress-induced loss (fraction of control): " + ci(loss))
-    print("  restored 24 h after the 6th saline session (day 12): " + ci(drift))
-    print("  restored two weeks later (day 25):                   " + ci(later))
-    print("  slope over the settle's last 24 days, per 12 days:   " + ci(slope))
+    print("  stress-induced loss (fraction of control): " + format_ci(loss))
+    print("  restored 24 h after the 6th saline session (day 12): " + format_ci(drift))
+    print("  restored two weeks later (day 25):                   " + format_ci(later))
+    print("  slope over the settle's last 24 days, per 12 days:   " + format_ci(slope))
 for ax in (ax1, ax2):
     ax.axhline(0, color="k", lw=0.6)
     ax.set(xlabel="clinical day", ylabel="deficit restored (saline)")

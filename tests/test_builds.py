@@ -80,3 +80,61 @@ def test_a_stale_build_marker_is_taken_over(tmp_path, monkeypatch):
     generated = _project(tmp_path / "scratch" / "build")
     build, seconds = ensure_build(generated, root, "k2", _fake_compile)
     assert ready(build) and seconds > 0 and not marker.exists()
+
+
+_MAKEFILE = """SRCS = code_objects/a.cpp code_objects/b.cpp main.cpp
+OBJS = ${SRCS:.cpp=.o}
+CXXFLAGS = -c -O0 -I.
+main: $(OBJS) make.deps makefile
+\t$(CXX) $(OBJS) -o main
+make.deps: $(SRCS)
+\t$(CXX) $(CXXFLAGS) -MM $(SRCS) > make.deps
+%.o : %.cpp makefile
+\t$(CXX) $(CXXFLAGS) $< -o $@
+"""
+
+
+def _make_project(path: Path, value: int, b_value: int) -> Path:
+    """A project laid out as Brian2's: code objects, a header, make.deps by -MM."""
+    (path / "code_objects").mkdir(parents=True)
+    (path / "common.h").write_text(f"#define VALUE {value}\n")
+    (path / "code_objects" / "a.cpp").write_text('#include "common.h"\nint a() { return VALUE; }\n')
+    (path / "code_objects" / "b.cpp").write_text(f"int b() {{ return {b_value}; }}\n")
+    (path / "main.cpp").write_text("#include <cstdio>\nint a(); int b();\n"
+                                   'int main() { std::printf("%d %d", a(), b()); }\n')
+    (path / "makefile").write_text(_MAKEFILE)
+    return path
+
+
+def test_object_files_are_shared_between_projects_and_follow_their_headers(tmp_path):
+    import subprocess
+
+    from plasticity.simulation.builds import with_object_cache
+
+    compiled: list[list[str]] = []
+
+    def make(directory: Path) -> None:
+        out = subprocess.run(["make"], cwd=directory, capture_output=True, text=True,
+                             check=True).stdout
+        compiled.append(sorted(line.split(" -o ")[-1] for line in out.splitlines()
+                               if " -c " in line and "-MM" not in line))
+
+    def output(directory: Path) -> str:
+        return subprocess.run([str(directory / "main")], capture_output=True, text=True,
+                              check=True).stdout
+
+    root = tmp_path / "cache"
+    first = _make_project(tmp_path / "p1", value=1, b_value=2)
+    with_object_cache(make, root)(first)
+    assert compiled[-1] == ["code_objects/a.o", "code_objects/b.o", "main.o"]
+    assert output(first) == "1 2"
+    # another code object: only it is compiled, the others come from the cache
+    second = _make_project(tmp_path / "p2", value=1, b_value=3)
+    with_object_cache(make, root)(second)
+    assert compiled[-1] == ["code_objects/b.o"]
+    assert output(second) == "1 3"
+    # the same sources, another header: what includes it is compiled again, never stale
+    third = _make_project(tmp_path / "p3", value=7, b_value=2)
+    with_object_cache(make, root)(third)
+    assert compiled[-1] == ["code_objects/a.o"]
+    assert output(third) == "7 2"

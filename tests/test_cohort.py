@@ -184,3 +184,46 @@ def test_a_cohort_runs_end_to_end_on_slurm(slurm, tmp_path):  # noqa: F811 - the
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "submitted array job" in proc.stdout
     _check_cohort_sweep(out, 2)
+
+
+@pytest.mark.slow
+def test_the_arms_of_a_patient_share_one_settle_and_equal_a_chain_run_alone(tmp_path):
+    """A sweep's points settle each patient once (``shared/``), and sharing changes nothing.
+
+    Two arms (0.5 mg/kg and saline) of one patient, settled over 4 days: the sweep
+    keeps one settle piece, and the drug arm's file equals the same config run on its
+    own (its own settle, a fresh process state), bit for bit on the clinical updates
+    and the responses.
+    """
+    import plasticity
+    import plasticity.sweep
+    from plasticity.sweep.design import point_config
+    from plasticity.sweep.directory import read_manifest
+
+    raw = _treatment_config(patients=1)
+    raw["treatment"].update(settle="4 day", settle_window_every="2 day")
+    raw["sweep"] = {"points": [
+        {"treatment.policy": {"name": "fixed", "days": [0], "dose_mg_per_kg": 0.5}},
+        {"treatment.policy": {"name": "fixed", "days": [0], "dose_mg_per_kg": 0.0}}]}
+    out = plasticity.sweep.run(raw, tmp_path / "out", workers=1)
+    assert sorted(p.name for p in (out / "shared").glob("*.h5")) == [
+        p.name for p in (out / "shared").glob("settle_*.h5")]
+    assert len(list((out / "shared").glob("settle_*.h5"))) == 1
+    manifest = read_manifest(out)
+    drug = next(p for p in manifest["points"]
+                if p["params"]["treatment.policy"]["dose_mg_per_kg"] == 0.5)
+    placebo = next(p for p in manifest["points"] if p is not drug)
+    alone = plasticity.open_result(plasticity.run(
+        point_config(manifest["base"], drug["params"], drug["seed"]), tmp_path / "alone.h5"))
+    swept = plasticity.open_result(out / "points" / f"{drug['id']}.h5")
+    a, b = swept.series("clinical"), alone.series("clinical")
+    np.testing.assert_array_equal(a["clinical_time_h"].values, b["clinical_time_h"].values)
+    np.testing.assert_array_equal(a["n_syn_exc_to_exc"].values, b["n_syn_exc_to_exc"].values)
+    np.testing.assert_array_equal(swept.series("sessions")["response"].values,
+                                  alone.series("sessions")["response"].values)
+    # the placebo arm started from the same settled network: equal up to the lead-in's end
+    c = plasticity.open_result(out / "points" / f"{placebo['id']}.h5").series("clinical")
+    before = a["clinical_time_h"].values < -float(raw["treatment"]["lead_in"].split()[0]) * 24
+    assert before.sum() >= 2
+    np.testing.assert_array_equal(a["n_syn_exc_to_exc"].values[before],
+                                  c["n_syn_exc_to_exc"].values[:before.sum()])

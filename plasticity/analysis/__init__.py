@@ -1,4 +1,7 @@
-"""Readouts of one result: rates, irregularity, spectra, synchrony, statistics, connectivity.
+"""Readouts of one result: rates, spectra, synchrony, statistics, connectivity, treatment.
+
+The treatment readouts (:mod:`plasticity.analysis.treatment`) read a
+patient's chain of sessions on the clinical clock.
 
 Pure numpy and scipy (no Brian2). Sweeps are read with
 :func:`plasticity.sweep.load_sweep`.
@@ -30,6 +33,14 @@ from plasticity.analysis.readouts import (
     summarize_population,
     synchrony_chi,
 )
+from plasticity.analysis.treatment import (
+    count_at,
+    format_ci,
+    formed_between,
+    restored_at,
+    restored_course,
+    window_value,
+)
 
 __all__ = [
     "DEFAULT_SEGMENT_MS",
@@ -39,6 +50,12 @@ __all__ = [
     "TOTAL_BAND_HZ",
     "band_power_fraction",
     "binned_spike_counts",
+    "count_at",
+    "formed_between",
+    "format_ci",
+    "restored_at",
+    "restored_course",
+    "window_value",
     "block_probability",
     "dendritic_sites",
     "reformation_at_eliminated_sites",

@@ -18,6 +18,14 @@ and others wait for the build to appear; a marker older than
 ``PLASTICITY_BUILD_TIMEOUT`` seconds (default 3600) is taken to belong to a
 builder that died, and is taken over.
 
+Compiling a project is mostly compiling its ~80 code objects, and most of
+them are the same text from one network structure to the next (a sweep over
+sizes, the tests' networks): :func:`with_object_cache` keeps each compiled
+object file under a key of its source, every local header it includes
+(``make.deps``, from the compiler's ``-MM``), the flags and the compiler, in
+``<cache>/objects/``, and puts it in place before ``make`` runs, which then
+compiles only what it has not seen.
+
 Runs never write into a build: every run's inputs (arrays such as the drug
 trace) and outputs live in its own scratch directory, removed once read,
 so any number of processes on any number of nodes can run one build at once.
@@ -41,13 +49,15 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-__all__ = ["BUILD_OK", "code_key", "compiler_signature", "cpu_flags", "ensure_build",
-           "ready", "scratch_root"]
+__all__ = ["BUILD_OK", "OBJECTS_DIR", "code_key", "compiler_signature", "cpu_flags",
+           "ensure_build", "ready", "scratch_root", "with_object_cache"]
 
 logger = logging.getLogger(__name__)
 
 #: Marker written last into a published build.
 BUILD_OK = "BUILD_OK"
+#: Subdirectory of the cache holding compiled object files by key.
+OBJECTS_DIR = "objects"
 _SKIP_DIRS = {"results"}
 _SKIP_SUFFIXES = {".o", ".d", ".lock"}
 _SKIP_NAMES = {"main", "make.log", "winmake.log", BUILD_OK}
@@ -222,3 +232,100 @@ def ensure_build(generated: Path, root: Path, key: str, compile_fn,
         info = {"key": key, "host": socket.gethostname(), "compile_s": f"{seconds:.1f}",
                 "built_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         return _publish(generated, root, key, info, product), seconds
+
+
+# --------------------------------------------------------------------------- #
+# Object files shared between builds
+# --------------------------------------------------------------------------- #
+def _object_deps(directory: Path) -> dict[str, list[str]]:
+    """Object file (relative path) -> its source and local headers, from ``make.deps``.
+
+    ``make.deps`` is the compiler's ``-MM`` output over every source of the
+    project (Brian2's makefile has a rule for it): one rule per source,
+    naming the source first.
+    """
+    text = (directory / "make.deps").read_text().replace("\\\n", " ")
+    out: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        _, sep, deps = line.partition(":")
+        files = deps.split()
+        if not sep or not files or not files[0].endswith((".cpp", ".c")):
+            continue
+        out[str(Path(files[0]).with_suffix(".o"))] = files
+    return out
+
+
+def _object_signature(directory: Path) -> bytes:
+    """What an object file depends on besides its files: compiler, flags, CPU."""
+    flags = [line for line in (directory / "makefile").read_text().splitlines()
+             if line.startswith(("OPTIMISATIONS", "CXXFLAGS", "CFLAGS"))]
+    compiler = os.environ.get("CXX", "g++")
+    text = "\n".join([_compiler_version(compiler), *flags, cpu_flags()])
+    return hashlib.sha256(text.encode()).digest()
+
+
+def _object_key(directory: Path, deps: list[str], signature: bytes) -> str:
+    h = hashlib.sha256(signature)
+    for dep in sorted(set(deps)):
+        h.update(dep.encode() + b"\0")
+        h.update((directory / dep).read_bytes())
+    return h.hexdigest()
+
+
+def with_object_cache(compile_fn, root: Path):
+    """``compile_fn`` with object files taken from and kept in ``root/objects``.
+
+    Before ``compile_fn(directory)`` runs, ``make make.deps`` lists each
+    source's local headers, and every object file whose key (source, those
+    headers, compiler, flags, CPU flags) is in the cache is copied into
+    place, newer than its source, so ``make`` leaves it; afterwards the
+    objects it compiled are added (written atomically). Where ``make.deps``
+    cannot be had the project is compiled as it is.
+
+    Parameters
+    ----------
+    compile_fn : callable
+        ``compile_fn(directory)`` compiles the project in place with ``make``.
+    root : Path
+        The build cache.
+
+    Returns
+    -------
+    callable
+        The wrapped ``compile_fn``.
+    """
+    cache = Path(root) / OBJECTS_DIR
+
+    def compile_with_cache(directory: Path) -> None:
+        directory = Path(directory)
+        try:
+            subprocess.run(["make", "make.deps"], cwd=directory, capture_output=True,
+                           check=True, timeout=600)
+            deps = _object_deps(directory)
+            signature = _object_signature(directory)
+            keys = {obj: _object_key(directory, files, signature)
+                    for obj, files in deps.items()}
+        except (OSError, subprocess.SubprocessError, ValueError) as err:
+            logger.debug("object cache not used for %s: %s", directory, err)
+            compile_fn(directory)
+            return
+        reused = set()
+        for obj, key in keys.items():
+            cached = cache / key[:2] / f"{key}.o"
+            if cached.is_file():
+                shutil.copyfile(cached, directory / obj)
+                reused.add(obj)
+        logger.info("object cache: %d of %d object files reused from %s", len(reused),
+                    len(keys), cache)
+        compile_fn(directory)
+        for obj, key in keys.items():
+            built = directory / obj
+            if obj in reused or not built.is_file():
+                continue
+            target = cache / key[:2] / f"{key}.o"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            part = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
+            shutil.copyfile(built, part)
+            os.replace(part, target)
+
+    return compile_with_cache

@@ -48,7 +48,13 @@ from plasticity.model.structural import (
     write_state,
 )
 from plasticity.progress import ProgressBar
-from plasticity.simulation.builds import code_key, compiler_signature, ensure_build, scratch_root
+from plasticity.simulation.builds import (
+    code_key,
+    compiler_signature,
+    ensure_build,
+    scratch_root,
+    with_object_cache,
+)
 from plasticity.simulation.environment import environment_restored
 from plasticity.simulation.rundata import PACKAGE_DIR, RunData
 
@@ -416,7 +422,8 @@ def _run_standalone(
                             with_output=False)
             key = code_key(generated, {**compiler_signature(flags), "brian2": b2.__version__,
                                        "model_source": _model_source_hash()})
-            build_dir, compile_s = ensure_build(generated, root, key, _compile)
+            build_dir, compile_s = ensure_build(generated, root, key,
+                                                with_object_cache(_compile, root))
             build_s = time.perf_counter() - t0
             logger.debug("build %s %s (%.1f s in all, %.1f s compiling) for %d run(s)", key,
                          "generated and compiled" if compile_s

@@ -38,20 +38,29 @@ lost under stress restored 24 h after ketamine); ``relative_gain`` =
 
 Each finished piece is kept in ``<output>.sessions/`` and reused when the
 same command runs again (the chain is deterministic, so the same pieces
-lead to the same choices). The patient's file has the merged series, spikes
-and clinical updates of all pieces, the final state, and ``/series/sessions``:
-one row per session with its start, dose, duration, the response it
-produced, the response that chose it, and its plasma peak and AUC.
+lead to the same choices). With ``shared_dir`` (a sweep's points pass their
+sweep directory's ``shared/``), the settle piece is kept there under a key of
+its config and start state and taken by every chain that settles the same
+network the same way (the arms of one virtual patient differ only in what
+follows the lead-in): one settle per patient instead of one per arm. A lock
+file keeps two workers from settling the same patient at once.
+
+The patient's file has the merged series, spikes and clinical updates of
+all pieces, the final state, and ``/series/sessions``: one row per session
+with its start, dose, duration, the response it produced, the response that
+chose it, and its plasma peak and AUC.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import logging
 import math
 import shutil
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -80,7 +89,8 @@ def sessions_dir(output: Path) -> Path:
 
 
 def run(config: Config, output: str | Path | None = None, *, progress: bool = False,
-        initial_state: dict[str, np.ndarray] | None = None) -> Path:
+        initial_state: dict[str, np.ndarray] | None = None,
+        shared_dir: str | Path | None = None) -> Path:
     """Run a config: its treatment if it has one, else its timeline.
 
     Parameters
@@ -94,6 +104,9 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
     initial_state : dict, optional
         Structural state to start from (see
         :func:`plasticity.simulation.experiment.run`).
+    shared_dir : path, optional
+        For a treatment: where settle pieces are shared between chains
+        (see :func:`run_treatment`); ignored otherwise.
 
     Returns
     -------
@@ -101,7 +114,8 @@ def run(config: Config, output: str | Path | None = None, *, progress: bool = Fa
         The result file, written atomically.
     """
     if config.treatment is not None:
-        return run_treatment(config, output, progress=progress, initial_state=initial_state)
+        return run_treatment(config, output, progress=progress, initial_state=initial_state,
+                             shared_dir=shared_dir)
     return run_timeline(config, output, progress=progress, initial_state=initial_state)
 
 
@@ -126,12 +140,37 @@ def _state_digest(state: dict[str, np.ndarray] | None) -> str:
     return digest.hexdigest()[:16]
 
 
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` (created) for the block.
+
+    ``flock`` is released by the kernel when its holder dies, so a killed
+    worker never leaves the lock behind. Where the filesystem has no locks,
+    the block runs unlocked: two workers may then compute the same piece,
+    each writing it atomically.
+    """
+    try:
+        import fcntl
+    except ImportError:  # not POSIX
+        yield
+        return
+    with open(path, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError as err:
+            logger.warning("%s: no lock on this filesystem (%s): the piece may be computed "
+                           "twice", path, err)
+        yield
+
+
 class _Chain:
     """The pieces of one patient, run (or reused) one after another."""
 
     def __init__(self, config: Config, output: Path, progress: bool,
-                 initial_state: dict[str, np.ndarray] | None) -> None:
+                 initial_state: dict[str, np.ndarray] | None,
+                 shared_dir: Path | None = None) -> None:
         self.config = config
+        self.shared_dir = shared_dir
         self.tr = config.treatment
         self.base = {**config.model_dump(mode="json"), "treatment": None, "cohort": None,
                      "sweep": None}
@@ -155,8 +194,10 @@ class _Chain:
         marker.write_text(self.key)
 
     def piece_config(self, name: str, start_s: float, end_s: float, windows: list[float],
-                     sessions: list[Session]) -> Config:
-        data: dict[str, Any] = {**self.base, "name": f"{self.config.name}_{name}"}
+                     sessions: list[Session], *, shared: bool = False) -> Config:
+        # a shared piece's name is the piece's alone (the name reaches no result)
+        label = name if shared else f"{self.config.name}_{name}"
+        data: dict[str, Any] = {**self.base, "name": label}
         data["timeline"] = {**self.base["timeline"], "start": _seconds(start_s),
                             "end": _seconds(end_s), "windows": [_seconds(w) for w in windows],
                             "continues": self.state is not None and bool(self.pieces),
@@ -181,9 +222,20 @@ class _Chain:
         times = clinical_windows(self.piece_config("grid", anchor, end_s, [], sessions))
         return [start_s, *[t for t in times if start_s + 1e-6 < t < end_s - 1e-6]]
 
-    def run_piece(self, name: str, config: Config) -> Path:
+    def run_shared_piece(self, name: str, config: Config) -> Path:
+        """:meth:`run_piece` kept in ``shared_dir`` for every chain with the same piece."""
+        if self.shared_dir is None:
+            return self.run_piece(name, config)
+        key = hashlib.sha256((dump_config(config) + _state_digest(self.state)).encode())
+        path = self.shared_dir / f"{name}_{key.hexdigest()[:16]}.h5"
+        self.shared_dir.mkdir(parents=True, exist_ok=True)
+        with _locked(path.with_suffix(".lock")):
+            return self.run_piece(name, config, path)
+
+    def run_piece(self, name: str, config: Config, path: Path | None = None) -> Path:
         index = len(self.pieces)
-        path = self.dir / f"piece_{index:03d}_{name}.h5"
+        if path is None:
+            path = self.dir / f"piece_{index:03d}_{name}.h5"
         n = len(config.timeline.windows)
         reused = False
         if path.is_file():
@@ -207,7 +259,8 @@ class _Chain:
 
 
 def run_treatment(config: Config, output: str | Path | None = None, *, progress: bool = False,
-                  initial_state: dict[str, np.ndarray] | None = None) -> Path:
+                  initial_state: dict[str, np.ndarray] | None = None,
+                  shared_dir: str | Path | None = None) -> Path:
     """Run one patient's chain of sessions and write one result file.
 
     Parameters
@@ -221,6 +274,11 @@ def run_treatment(config: Config, output: str | Path | None = None, *, progress:
     initial_state : dict, optional
         Structural state the first piece starts from instead of the config's
         initial network.
+    shared_dir : path, optional
+        Directory where the settle piece is kept under a key of its config
+        and start state, and taken from by every chain that settles the same
+        way (the arms of one virtual patient). Default: each chain settles
+        on its own.
 
     Returns
     -------
@@ -238,17 +296,18 @@ def run_treatment(config: Config, output: str | Path | None = None, *, progress:
         raise ValueError("run_treatment: the config has no 'treatment' section")
     # the pieces share one network: its Brian2 objects are generated once, not per piece
     with reusing_builds():
-        return _run_chain(config, output, progress, initial_state)
+        return _run_chain(config, output, progress, initial_state,
+                          None if shared_dir is None else Path(shared_dir))
 
 
 def _run_chain(config: Config, output: str | Path | None, progress: bool,
-               initial_state: dict[str, np.ndarray] | None) -> Path:
+               initial_state: dict[str, np.ndarray] | None, shared_dir: Path | None) -> Path:
     started = datetime.now(UTC).isoformat(timespec="seconds")
     t0 = time.perf_counter()
     path = Path(output) if output is not None else Path("results") / f"{config.name}.h5"
     tr = config.treatment
     policy = tr.make_policy()
-    chain = _Chain(config, path, progress, initial_state)
+    chain = _Chain(config, path, progress, initial_state, shared_dir)
     step = chain.step
     lead_in = float(tr.lead_in)
     control = None
@@ -256,8 +315,8 @@ def _run_chain(config: Config, output: str | Path | None, progress: bool,
         start = -lead_in - float(tr.settle)
         every = float(tr.settle_window_every)
         windows = sorted({_grid(t, step) for t in np.arange(start, -lead_in - 1e-6, every)})
-        settled = chain.run_piece("settle", chain.piece_config(
-            "settle", start, -lead_in, windows, []))
+        settled = chain.run_shared_piece("settle", chain.piece_config(
+            "settle", start, -lead_in, windows, [], shared=shared_dir is not None))
         conn = open_result(settled).series("connectivity")
         control = float(conn[f"n_syn_{chain.pathway}"].values[0])
     elif initial_state is None:

@@ -10,6 +10,9 @@ Layout of ``DIR``::
     index.h5         built by collect: parameter table, /summary scalars of
                      every point, links to the point files
     logs/            executor logs (Slurm output, worker stderr)
+    shared/          pieces that several points start from, computed once: the
+                     settle of a virtual patient, taken by each of its arms
+                     (:func:`plasticity.simulation.treatment.run_treatment`)
 
 The truth about a point is its own file: a point is done when
 ``points/<id>.h5`` exists and opens (written atomically, so it is whole).
@@ -36,13 +39,14 @@ from plasticity.errors import UserInputError
 from plasticity.storage import INDEX_FORMAT, MANIFEST_FORMAT, atomic_file, atomic_h5
 from plasticity.sweep.grammar import split_value
 
-__all__ = ["INDEX", "MANIFEST", "STATUS_LOG", "build_index", "log_event", "point_done",
-           "point_path", "point_states", "read_log", "read_log_since", "read_manifest",
-           "write_manifest"]
+__all__ = ["INDEX", "MANIFEST", "SHARED_DIR", "STATUS_LOG", "build_index", "log_event",
+           "point_done", "point_path", "point_states", "read_log", "read_log_since",
+           "read_manifest", "write_manifest"]
 
 MANIFEST = "manifest.json"
 STATUS_LOG = "status.jsonl"
 INDEX = "index.h5"
+SHARED_DIR = "shared"
 STATES = ("done", "failed", "running", "missing")
 
 

@@ -45,11 +45,14 @@ def chunk_points(points: list[dict[str, Any]], n_chunks: int, max_size: int = 0,
                  ) -> list[list[str]]:
     """Split points into chunks of one build each, about ``n_chunks`` in all.
 
-    ``max_size`` (if > 0) caps the points per chunk. Order within a build is
-    the manifest's, so chunking is deterministic.
+    ``max_size`` (if > 0) caps the points per chunk. Within a build, points
+    of one seed (the arms of a cohort's patient) are kept together, in the
+    manifest's order, so a chunk runs a patient's arms on one set of Brian2
+    objects and one settle (:func:`plasticity.sweep.worker.run_points`);
+    chunking is deterministic.
     """
     by_build: dict[str, list[str]] = {}
-    for p in sorted(points, key=lambda p: p["index"]):
+    for p in sorted(points, key=lambda p: (p["seed"], p["index"])):
         by_build.setdefault(p["build"], []).append(p["id"])
     total = sum(len(v) for v in by_build.values())
     if total == 0:

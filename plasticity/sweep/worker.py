@@ -24,7 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from plasticity.sweep.design import point_config
-from plasticity.sweep.directory import log_event, point_done, point_path, read_manifest
+from plasticity.sweep.directory import (
+    SHARED_DIR,
+    log_event,
+    point_done,
+    point_path,
+    read_manifest,
+)
 
 __all__ = ["run_points"]
 
@@ -67,7 +73,7 @@ def run_points(directory: Path, ids: list[str], *, quiet: bool = True) -> tuple[
     (int, int)
         Points done (including those found done) and points failed.
     """
-    from plasticity.simulation.treatment import run
+    from plasticity.simulation.simulate import reusing_builds
 
     directory = Path(directory)
     manifest = read_manifest(directory)
@@ -78,9 +84,22 @@ def run_points(directory: Path, ids: list[str], *, quiet: bool = True) -> tuple[
     stop = _Stop()
     for sig in (signal.SIGUSR1, signal.SIGTERM):
         signal.signal(sig, stop)
-    # points of one build together: its program is generated once per run of it
-    order = sorted(ids, key=lambda pid: (by_id[pid]["build"], by_id[pid]["index"]))
+    # points of one build together: its program is generated once per run of it; within
+    # a build, the points of one seed (a cohort's patient) one after another, so they
+    # run on the Brian2 objects the last one left (reusing_builds) and share its settle
+    order = sorted(ids, key=lambda pid: (by_id[pid]["build"], by_id[pid]["seed"],
+                                         by_id[pid]["index"]))
     initial_state, state_error = _initial_state(manifest)
+    with reusing_builds():
+        return _run_ordered(directory, manifest, by_id, order, stop, initial_state,
+                            state_error, quiet)
+
+
+def _run_ordered(directory: Path, manifest: dict[str, Any], by_id: dict[str, Any],
+                 order: list[str], stop: _Stop, initial_state: dict[str, Any] | None,
+                 state_error: str | None, quiet: bool) -> tuple[int, int]:
+    from plasticity.simulation.treatment import run
+
     done = failed = 0
     for k, pid in enumerate(order):
         if stop.requested:
@@ -101,7 +120,8 @@ def run_points(directory: Path, ids: list[str], *, quiet: bool = True) -> tuple[
             if state_error is not None:
                 raise ValueError(state_error)
             config = point_config(manifest["base"], point["params"], point["seed"])
-            run(config, path, progress=not quiet, initial_state=initial_state)
+            run(config, path, progress=not quiet, initial_state=initial_state,
+                shared_dir=directory / SHARED_DIR)
         except Exception as err:  # noqa: BLE001 - every failure is recorded, none stops us
             failed += 1
             logger.warning("point %s: failed after %.1f s: %s: %s", pid,

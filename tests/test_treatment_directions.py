@@ -1,0 +1,138 @@
+"""The treatment experiments' main effects point the way they should (issue 14), small.
+
+One sweep of ``configs/treatment_cohort.yaml`` on three virtual patients (the
+cohort's draws of network seed, weight, PK and severity), every arm of a
+patient paired with its drug-free arms: the same settled network (one settle
+per patient and network, ``shared/``) and the same random streams. Smaller
+than the experiments in ``experiments/`` so the suite stays short: the
+stressed network settles for the config's 120 days on windows every 10 days
+instead of daily, and windows after a dose come every 2 h instead of every
+30 min. Readout: the fraction of the stress-induced synapse loss restored
+(:mod:`plasticity.analysis.treatment`), minus the patient's drug-free arm.
+
+The directions and thresholds were fixed before any of the experiments was
+run (closing note of stop 26), each the direction of an experiment's main
+effect:
+
+- dose (``experiments/dose_duration.py``; Fava et al. 2018: 0.5 and
+  1.0 mg/kg effective, 0.1 not clearly): the mean 24 h gain at 1.0 mg/kg and
+  at 0.5 mg/kg (40 min) each exceed the gain at 0.1 mg/kg;
+- repeats (``experiments/repeated_infusions.py``; Murrough et al. 2013,
+  Shiroma et al. 2014): the gain 24 h after the 6th infusion of three a week
+  exceeds the gain 24 h after one infusion, paired by patient, mean > 0;
+- slow comparator (``experiments/slow_comparator.py``): at 24 h ketamine's
+  gain exceeds the SSRI-like course's; at 28 days the SSRI-like gain is > 0
+  and larger than at 24 h;
+- hypotheses (``experiments/hypotheses_side_by_side.py``): 30 min into the
+  infusion the pyramidal rate rises more under disinhibition than under block
+  at rest; under rapamycin the 24 h gain is below 20 % of the intact gain;
+- cohort (``experiments/treatment_cohort.py``): fewer patients respond
+  (response >= 0.5 of the loss restored) by the 6th saline session than by
+  the 6th infusion of the fixed plan.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import plasticity
+import plasticity.sweep
+from plasticity.analysis import restored_at, window_value
+from plasticity.sweep.directory import read_manifest
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = [pytest.mark.slow, pytest.mark.science]
+
+THREE_A_WEEK = [0, 2, 4, 7, 9, 11]
+SSRI = {"start": "0 day", "factor": 1.416 / 1.274, "time_constant": "14 day"}
+
+
+def _arm(dose: float, days=(0,), follow_up: str = "1 day", **extra) -> dict:
+    policy = {"name": "fixed", "days": list(days), "dose_mg_per_kg": dose,
+              "duration_min": 40, "response_threshold": 0.5}
+    return {"treatment.policy": policy, "treatment.follow_up": follow_up, **extra}
+
+
+ARMS = {
+    "drug-free": _arm(0.0, follow_up="28 day"),
+    "0.1": _arm(0.1),
+    "0.5": _arm(0.5),
+    "1.0": _arm(1.0),
+    "3/week": _arm(0.5, THREE_A_WEEK),
+    "saline 3/week": _arm(0.0, THREE_A_WEEK),
+    "SSRI-like": _arm(0.0, follow_up="28 day",
+                      **{"structural.turnover.formation_course": SSRI}),
+    "rapamycin": _arm(0.5, **{"signalling.knockouts.rapamycin": True}),
+    "block at rest": _arm(0.5, **{"pharmacology.hypothesis": "glun2b_pyramidal"}),
+}
+
+
+@pytest.fixture(scope="module")
+def arms(tmp_path_factory):
+    raw = plasticity.load_config(ROOT / "configs/treatment_cohort.yaml", [
+        "cohort.patients=3", "treatment.settle_window_every=10 day",
+        "timeline.dense_every=2 h"]).model_dump(mode="json")
+    raw["sweep"] = {"points": list(ARMS.values())}
+    out = plasticity.sweep.run(raw, tmp_path_factory.mktemp("directions") / "sweep",
+                               workers=1)
+    swept = {k for value in ARMS.values() for k in value}
+    results: dict[tuple[str, int], plasticity.Result] = {}
+    for point in read_manifest(out)["points"]:
+        arm = next(name for name, value in ARMS.items()
+                   if all(point["params"].get(k) == value.get(k) for k in swept))
+        results[arm, point["seed"]] = plasticity.open_result(
+            out / "points" / f"{point['id']}.h5")
+    seeds = sorted({seed for _, seed in results})
+    assert len(seeds) == 3 and len(results) == 3 * len(ARMS)
+    return results, seeds
+
+
+def _gains(arms, arm: str, day: float, versus: str = "drug-free") -> np.ndarray:
+    results, seeds = arms
+    return np.array([restored_at(results[arm, s], day, versus=results[versus, s])
+                     for s in seeds])
+
+
+def test_dose_the_24_h_gain_at_0_5_and_1_0_exceeds_the_gain_at_0_1(arms):
+    low = _gains(arms, "0.1", 1.0).mean()
+    assert _gains(arms, "1.0", 1.0).mean() > low
+    assert _gains(arms, "0.5", 1.0).mean() > low
+
+
+def test_repeats_six_infusions_restore_more_than_one(arms):
+    six = _gains(arms, "3/week", THREE_A_WEEK[-1] + 1.0, versus="saline 3/week")
+    one = _gains(arms, "0.5", 1.0)
+    assert np.mean(six - one) > 0, (six, one)
+
+
+def test_slow_comparator_ketamine_first_the_ssri_like_course_later(arms):
+    ssri_1, ssri_28 = _gains(arms, "SSRI-like", 1.0), _gains(arms, "SSRI-like", 28.0)
+    assert _gains(arms, "0.5", 1.0).mean() > ssri_1.mean()
+    assert ssri_28.mean() > 0
+    assert ssri_28.mean() > ssri_1.mean()
+
+
+def test_hypotheses_disinhibition_raises_the_rate_more_than_block_at_rest(arms):
+    results, seeds = arms
+
+    def rise(arm):
+        return np.mean([window_value(results[arm, s], 0.5, "exc_rate_hz")
+                        - window_value(results["drug-free", s], 0.5, "exc_rate_hz")
+                        for s in seeds])
+
+    assert rise("0.5") > rise("block at rest")
+
+
+def test_hypotheses_rapamycin_keeps_less_than_a_fifth_of_the_gain(arms):
+    intact = _gains(arms, "0.5", 1.0).mean()
+    assert _gains(arms, "rapamycin", 1.0).mean() < 0.2 * intact
+
+
+def test_cohort_fewer_respond_to_saline_than_to_the_fixed_plan(arms):
+    results, seeds = arms
+    saline = sum(results["saline 3/week", s].summary["responded"] for s in seeds)
+    fixed = sum(results["3/week", s].summary["responded"] for s in seeds)
+    assert saline < fixed, (saline, fixed)
