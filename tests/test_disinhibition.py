@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import pytest
 
-from plasticity.studies.disinhibition import run_sign_test
+from plasticity.studies.disinhibition import run_sign_tests
 
 pytestmark = [pytest.mark.science, pytest.mark.slow]
 
@@ -58,11 +58,18 @@ def _clinical_peak_uM() -> float:
     return pk_report(config).driving_peak_uM
 
 
-@pytest.fixture(scope="module", params=["3 uM", "clinical peak"])
-def sign_test(request):
-    conc = 3.0 if request.param == "3 uM" else _clinical_peak_uM()
-    result = run_sign_test(seeds=tuple(range(1, 13)), concentration_uM=conc,
-                           overrides=["simulation.duration=2 s"])
+@pytest.fixture(scope="module")
+def sign_tests():
+    """Both concentrations in one batch, on one set of drug-free runs (run_sign_tests)."""
+    results = run_sign_tests(seeds=tuple(range(1, 13)),
+                             concentrations_uM=[3.0, _clinical_peak_uM()],
+                             overrides=["simulation.duration=2 s"])
+    return dict(zip(["3 uM", "clinical peak"], results, strict=True))
+
+
+@pytest.fixture(params=["3 uM", "clinical peak"])
+def sign_test(request, sign_tests):
+    result = sign_tests[request.param]
     print(result.table())
     return result
 

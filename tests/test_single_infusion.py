@@ -33,6 +33,7 @@ import numpy as np
 import pytest
 
 import plasticity
+from plasticity.simulation.simulate import reusing_builds
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -59,12 +60,15 @@ ARMS = {
 def arms(tmp_path_factory):
     out = tmp_path_factory.mktemp("single_infusion")
     results = {}
-    for arm, overrides in ARMS.items():
+    # a seed's arms one after another: those differing only in the drug protocol run on
+    # one set of Brian2 objects (results are the same either way, tests/test_treatment.py)
+    with reusing_builds():
         for seed in SEEDS:
-            config = plasticity.load_config(ROOT / "configs/single_infusion.yaml", [
-                *SMALL, *overrides, f"seed={seed}", f"name={arm}_{seed}"])
-            results[arm, seed] = plasticity.open_result(
-                plasticity.run(config, out / f"{arm}_{seed}.h5"))
+            for arm, overrides in ARMS.items():
+                config = plasticity.load_config(ROOT / "configs/single_infusion.yaml", [
+                    *SMALL, *overrides, f"seed={seed}", f"name={arm}_{seed}"])
+                results[arm, seed] = plasticity.open_result(
+                    plasticity.run(config, out / f"{arm}_{seed}.h5"))
     return results
 
 

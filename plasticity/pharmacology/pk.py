@@ -688,7 +688,10 @@ class _PiecewiseSolution:
         if self.events.size == 0:
             return out
         seg = np.searchsorted(self.events, times, side="right") - 1
-        after = seg >= 0
+        # a segment with no drug in the body and none going in stays empty (zero doses,
+        # a drug-free arm): no matrix exponential needed there
+        empty = (self.rates == 0.0) & ~self.states[:, :-1].any(axis=1)  # [-1]: the constant 1
+        after = (seg >= 0) & ~empty[np.maximum(seg, 0)]
         k = seg[after]
         mats = self._matrices(self.rates[k], times[after] - self.events[k])
         out[after] = np.einsum("nij,nj->ni", mats, self.states[k])

@@ -24,7 +24,7 @@ from plasticity.config import Config, load_config
 from plasticity.simulation.rundata import summarize
 from plasticity.simulation.simulate import simulate_many
 
-__all__ = ["CONDITIONS", "SignTestResult", "run_sign_test"]
+__all__ = ["CONDITIONS", "SignTestResult", "run_sign_test", "run_sign_tests"]
 
 #: Condition name -> hypothesis preset; the baseline has no drug.
 CONDITIONS = {
@@ -87,34 +87,75 @@ def run_sign_test(
         Ketamine concentration of the drug conditions.
     overrides : list of str, optional
         Extra ``KEY=VALUE`` overrides applied to ``base``.
+
+    Returns
+    -------
+    SignTestResult
+    """
+    return run_sign_tests(base, seeds, [concentration_uM], overrides)[0]
+
+
+def run_sign_tests(
+    base: Config | None = None,
+    seeds: list[int] | tuple[int, ...] = (1, 2, 3, 4),
+    concentrations_uM: list[float] | tuple[float, ...] = (3.0,),
+    overrides: list[str] | None = None,
+) -> list[SignTestResult]:
+    """:func:`run_sign_test` at several concentrations, on one set of drug-free runs.
+
+    The drug-free baselines do not depend on the concentration: they run once
+    and every concentration's conditions are paired with them, all in one
+    batch of the compiled network.
+
+    Parameters
+    ----------
+    base, seeds, overrides
+        As for :func:`run_sign_test`.
+    concentrations_uM : sequence of float
+        Ketamine concentrations (> 0), one result each.
+
+    Returns
+    -------
+    list of SignTestResult
+        In the order of ``concentrations_uM``.
     """
     data = (base or load_config(None)).model_dump(mode="json")
-    conditions = {name: (hyp, concentration_uM) for name, hyp in CONDITIONS.items()}
     # Each drug condition is paired with the drug-free network of the same receptors: the
     # hypothesis sets each pathway's subunit and so its Mg2+ block, which shapes the network
     # without drug too. Conditions whose Mg2+ blocks agree share one baseline run.
-    baseline_of: dict[str, str] = {}
-    for name, (hypothesis, _) in conditions.items():
-        baseline_of[name] = f"baseline_{_mg_signature(data, hypothesis, overrides)}"
+    baseline_of = {name: f"baseline_{_mg_signature(data, hypothesis, overrides)}"
+                   for name, hypothesis in CONDITIONS.items()}
+    runs_of: dict[tuple[str, float], tuple[str, float]] = {}
     for key in dict.fromkeys(baseline_of.values()):
-        hypothesis = conditions[next(n for n, b in baseline_of.items() if b == key)][0]
-        conditions[key] = (hypothesis, 0.0)
+        hypothesis = CONDITIONS[next(n for n, b in baseline_of.items() if b == key)]
+        runs_of[key, 0.0] = (hypothesis, 0.0)
+    for conc in concentrations_uM:
+        for name, hypothesis in CONDITIONS.items():
+            runs_of[name, float(conc)] = (hypothesis, float(conc))
     configs, keys = [], []
     for seed in seeds:
-        for name, (hypothesis, conc) in conditions.items():
+        for key, (hypothesis, conc) in runs_of.items():
             extra = [f"seed={seed}", f"pharmacology.hypothesis={hypothesis}",
                      f"pharmacology.ketamine_uM={conc}"]
             configs.append(load_config(data, [*(overrides or []), *extra]))
-            keys.append((name, seed))
+            keys.append(key)
     runs = simulate_many(configs)
-    rates: dict[str, list[float]] = {name: [] for name in conditions}
-    gamma: dict[str, list[float]] = {name: [] for name in conditions}
-    for (name, _), config, run in zip(keys, configs, runs, strict=True):
+    rates: dict[tuple[str, float], list[float]] = {key: [] for key in runs_of}
+    gamma: dict[tuple[str, float], list[float]] = {key: [] for key in runs_of}
+    for key, config, run in zip(keys, configs, runs, strict=True):
         summary = summarize(config, run)
-        rates[name].append(summary["exc_rate_hz"][0])
-        gamma[name].append(summary["lfp_gamma_fraction"][0])
-    r = {k: np.array(v) for k, v in rates.items()}
-    g = {k: np.array(v) for k, v in gamma.items()}
+        rates[key].append(summary["exc_rate_hz"][0])
+        gamma[key].append(summary["lfp_gamma_fraction"][0])
+    return [_effects(list(seeds), float(conc), baseline_of,
+                     {name: np.array(rates[name, c]) for name, c in runs_of
+                      if c in (0.0, float(conc))},
+                     {name: np.array(gamma[name, c]) for name, c in runs_of
+                      if c in (0.0, float(conc))})
+            for conc in concentrations_uM]
+
+
+def _effects(seeds: list[int], concentration_uM: float, baseline_of: dict[str, str],
+             r: dict[str, np.ndarray], g: dict[str, np.ndarray]) -> SignTestResult:
     effects = {
         name: {
             "exc_rate_hz": paired_effect(r[baseline_of[name]], r[name]),
@@ -131,4 +172,4 @@ def run_sign_test(
     }
     r["baseline"] = r[baseline_of["preferential"]]
     g["baseline"] = g[baseline_of["preferential"]]
-    return SignTestResult(list(seeds), concentration_uM, r, g, effects)
+    return SignTestResult(seeds, concentration_uM, r, g, effects)
