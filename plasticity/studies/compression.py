@@ -18,6 +18,7 @@ import numpy as np
 
 from plasticity.config import Config, load_config
 from plasticity.simulation.experiment import run
+from plasticity.simulation.simulate import reusing_builds
 from plasticity.storage import Result, open_result
 
 __all__ = ["CompressionCheck", "clinical_readouts", "compare_compressions"]
@@ -146,16 +147,26 @@ def compare_compressions(
     readouts, paths, factors = {}, {}, []
     segment_ms = float(base.simulation.duration) * 1e3
     warmup_ms = float(base.simulation.warmup) * 1e3
-    for text in compressions:
-        runs = []
+    # replicate by replicate, so the compressions of one seed run on one set of Brian2
+    # objects (the compression reaches the program as run-time inputs only)
+    runs: dict[tuple[str, int], dict[str, np.ndarray]] = {}
+    with reusing_builds():
         for r in range(replicates):
-            config = load_config(data, [f"timeline.compression={text}",
-                                        f"seed={base.seed + r}"])
-            factor = float(config.timeline.compression) / 3600.0  # clinical h per network s
-            name = f"compression_{factor * 3600:g}s" + (f"_rep{r}" if replicates > 1 else "")
-            path = run(config, Path(workdir) / f"{name}.h5", progress=progress)
-            runs.append(clinical_readouts(open_result(path), edges, segment_ms, warmup_ms))
-            paths.setdefault(factor, path)
+            for text in compressions:
+                config = load_config(data, [f"timeline.compression={text}",
+                                            f"seed={base.seed + r}"])
+                factor = float(config.timeline.compression) / 3600.0  # clinical h per net s
+                name = f"compression_{factor * 3600:g}s" + (f"_rep{r}" if replicates > 1
+                                                           else "")
+                path = run(config, Path(workdir) / f"{name}.h5", progress=progress)
+                runs[text, r] = clinical_readouts(open_result(path), edges, segment_ms,
+                                                  warmup_ms)
+                if r == 0:
+                    paths[factor] = path
+    for text in compressions:
+        factor = float(load_config(data, [f"timeline.compression={text}"]).timeline
+                       .compression) / 3600.0
         factors.append(factor)
-        readouts[factor] = {key: np.mean([r[key] for r in runs], axis=0) for key in runs[0]}
+        reps = [runs[text, r] for r in range(replicates)]
+        readouts[factor] = {key: np.mean([x[key] for x in reps], axis=0) for key in reps[0]}
     return CompressionCheck(factors, edges, readouts, paths)
