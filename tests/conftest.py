@@ -73,3 +73,22 @@ def compile_harness(tmp_path_factory, source: str) -> ctypes.CDLL:
     subprocess.run([compiler, "-O2", "-std=c++11", "-shared", "-fPIC", "-o", str(lib),
                     str(HERE / source)], check=True)
     return ctypes.CDLL(str(lib))
+
+
+#: The files that take longest on two cores (measured with ``--durations=0``), slowest
+#: first. Under ``--dist loadfile`` a file runs whole on one worker, in collection order:
+#: starting the long ones first keeps one worker from finishing alone with a long file
+#: while the other sits idle (longest-first scheduling).
+LONGEST_FIRST = (
+    "test_treatment_directions.py", "test_disinhibition.py", "test_baseline.py",
+    "test_single_infusion.py", "test_clinical_clock.py", "test_treatment.py",
+    "test_sweep_executors.py", "test_clinical_clock_vs_real_time.py",
+    "test_clinical_clock_sampling.py", "test_cohort.py", "test_structural.py",
+    "test_compression.py",
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Order the test files longest first (the order within a file is kept)."""
+    rank = {name: k for k, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
