@@ -264,11 +264,11 @@ def _object_signature(directory: Path) -> bytes:
     return hashlib.sha256(text.encode()).digest()
 
 
-def _object_key(directory: Path, deps: list[str], signature: bytes) -> str:
+def _object_key(deps: list[str], digests: dict[str, bytes], signature: bytes) -> str:
+    """Key of one object file: the signature and each dependency's path and content."""
     h = hashlib.sha256(signature)
     for dep in sorted(set(deps)):
-        h.update(dep.encode() + b"\0")
-        h.update((directory / dep).read_bytes())
+        h.update(dep.encode() + b"\0" + digests[dep])
     return h.hexdigest()
 
 
@@ -303,7 +303,10 @@ def with_object_cache(compile_fn, root: Path):
                            check=True, timeout=600)
             deps = _object_deps(directory)
             signature = _object_signature(directory)
-            keys = {obj: _object_key(directory, files, signature)
+            # each header once, not once per source that includes it
+            digests = {dep: hashlib.sha256((directory / dep).read_bytes()).digest()
+                       for dep in {d for files in deps.values() for d in files}}
+            keys = {obj: _object_key(files, digests, signature)
                     for obj, files in deps.items()}
         except (OSError, subprocess.SubprocessError, ValueError) as err:
             logger.debug("object cache not used for %s: %s", directory, err)

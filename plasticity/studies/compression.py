@@ -163,10 +163,8 @@ def compare_compressions(
                                                   warmup_ms)
                 if r == 0:
                     paths[factor] = path
-    for text in compressions:
-        factor = float(load_config(data, [f"timeline.compression={text}"]).timeline
-                       .compression) / 3600.0
-        factors.append(factor)
+                    factors.append(factor)
+    for text, factor in zip(compressions, factors, strict=True):
         reps = [runs[text, r] for r in range(replicates)]
         readouts[factor] = {key: np.mean([x[key] for x in reps], axis=0) for key in reps[0]}
     return CompressionCheck(factors, edges, readouts, paths)
