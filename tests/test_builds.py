@@ -138,3 +138,44 @@ def test_object_files_are_shared_between_projects_and_follow_their_headers(tmp_p
     with_object_cache(make, root)(third)
     assert compiled[-1] == ["code_objects/a.o"]
     assert output(third) == "7 2"
+
+
+def test_setup_sources_compile_unoptimised_and_their_flags_key_the_objects(tmp_path):
+    import subprocess
+
+    from plasticity.simulation.builds import setup_sources_unoptimised, with_object_cache
+
+    def commands(directory: Path) -> dict[str, str]:
+        out = subprocess.run(["make", "-n", "-B", "main"], cwd=directory, capture_output=True,
+                             text=True, check=True).stdout
+        return {line.split(" -o ")[-1]: line for line in out.splitlines()
+                if " -c " in line and "-MM" not in line}
+
+    def optimisation(line: str) -> str:
+        return [word for word in line.split() if word.startswith("-O")][-1]  # the last counts
+
+    project = _make_project(tmp_path / "p", value=1, b_value=2)
+    makefile = project / "makefile"
+    makefile.write_text(makefile.read_text().replace("-O0", "-O2"))
+    assert setup_sources_unoptimised(project)
+    assert not setup_sources_unoptimised(project)  # once only
+    lines = commands(project)
+    assert optimisation(lines["main.o"]) == "-O0"
+    assert optimisation(lines["code_objects/a.o"]) == "-O2"
+    # the rule is part of every object's key: a cache filled without it is not used
+    compiled: list[str] = []
+
+    def make(directory: Path) -> None:
+        out = subprocess.run(["make"], cwd=directory, capture_output=True, text=True,
+                             check=True).stdout
+        compiled.extend(line for line in out.splitlines() if " -c " in line and "-MM" not in line)
+
+    root = tmp_path / "cache"
+    plain = _make_project(tmp_path / "plain", value=1, b_value=2)
+    (plain / "makefile").write_text(makefile.read_text().split("\n# plasticity")[0])
+    with_object_cache(make, root)(plain)
+    compiled.clear()
+    with_object_cache(make, root)(project)
+    assert len(compiled) == 3
+    assert subprocess.run([str(project / "main")], capture_output=True, text=True,
+                          check=True).stdout == "1 2"

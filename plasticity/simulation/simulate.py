@@ -53,6 +53,7 @@ from plasticity.simulation.builds import (
     compiler_signature,
     ensure_build,
     scratch_root,
+    setup_sources_unoptimised,
     with_object_cache,
 )
 from plasticity.simulation.environment import environment_restored
@@ -420,6 +421,7 @@ def _run_standalone(
             generated = work / "build"
             b2.device.build(directory=str(generated), compile=False, run=False,
                             with_output=False)
+            setup_sources_unoptimised(generated)
             key = code_key(generated, {**compiler_signature(flags), "brian2": b2.__version__,
                                        "model_source": _model_source_hash()})
             build_dir, compile_s = ensure_build(generated, root, key,
