@@ -377,6 +377,37 @@ def _cell_means(config: Config, built: BuiltNetwork) -> dict[str, dict[str, np.n
     return out
 
 
+def generate_program(config: Config, directory: Path) -> tuple[BuiltNetwork, str]:
+    """Generate the standalone program of ``config`` into ``directory``, not compiled.
+
+    Selects the ``cpp_standalone`` device; the caller resets it afterwards
+    (``brian2.device.reinit()`` and ``reset_device()``).
+
+    Parameters
+    ----------
+    config : Config
+        The run (its structure decides the program; values are run-time inputs).
+    directory : Path
+        Where the project is written (node-local scratch).
+
+    Returns
+    -------
+    (BuiltNetwork, str)
+        The network's Brian2 objects and the program's build key
+        (:func:`plasticity.simulation.builds.code_key` of every generated file).
+    """
+    flags = select_standalone(config.simulation.threads, config.simulation.cpu_target)
+    built = build_network(config)
+    built.network.add(_progress_operation(config.simulation.duration, config.simulation.dt))
+    built.network.run(config.simulation.duration, namespace={})
+    _normalise_main_queue()
+    b2.device.build(directory=str(directory), compile=False, run=False, with_output=False)
+    setup_sources_unoptimised(directory)
+    key = code_key(directory, {**compiler_signature(flags), "brian2": b2.__version__,
+                               "model_source": _model_source_hash()})
+    return built, key
+
+
 def _run_standalone(
     configs: list[Config], progress: _Progress, traces: list[np.ndarray],
     on_result: Callable[[int, RunData], None] | None,
@@ -412,18 +443,8 @@ def _run_standalone(
         else:
             # the objects of a kept build must be gone before a new one (select_standalone)
             _release_kept()
-            flags = select_standalone(config.simulation.threads, config.simulation.cpu_target)
-            built = build_network(config)
-            built.network.add(_progress_operation(config.simulation.duration,
-                                                  config.simulation.dt))
-            built.network.run(config.simulation.duration, namespace={})
-            _normalise_main_queue()
             generated = work / "build"
-            b2.device.build(directory=str(generated), compile=False, run=False,
-                            with_output=False)
-            setup_sources_unoptimised(generated)
-            key = code_key(generated, {**compiler_signature(flags), "brian2": b2.__version__,
-                                       "model_source": _model_source_hash()})
+            built, key = generate_program(config, generated)
             build_dir, compile_s = ensure_build(generated, root, key,
                                                 with_object_cache(_compile, root))
             build_s = time.perf_counter() - t0
