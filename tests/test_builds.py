@@ -179,3 +179,40 @@ def test_setup_sources_compile_unoptimised_and_their_flags_key_the_objects(tmp_p
     assert len(compiled) == 3
     assert subprocess.run([str(project / "main")], capture_output=True, text=True,
                           check=True).stdout == "1 2"
+
+
+def test_standard_headers_are_precompiled_once_and_kept_in_the_object_cache(tmp_path):
+    import subprocess
+
+    from plasticity.simulation.builds import PCH_HEADER, precompiled_header, with_object_cache
+
+    runs: list[str] = []
+
+    def make(directory: Path) -> None:
+        runs.append(subprocess.run(["make"], cwd=directory, capture_output=True, text=True,
+                                   check=True).stdout)
+
+    root = tmp_path / "cache"
+    first = _make_project(tmp_path / "p1", value=1, b_value=2)
+    assert precompiled_header(first) and not precompiled_header(first)
+    with_object_cache(make, root)(first)
+    assert "-x c++-header" in runs[-1]  # precompiled before the sources
+    assert runs[-1].index("c++-header") < runs[-1].index("a.cpp")
+    assert all(f"-include {PCH_HEADER}" in line for line in runs[-1].splitlines()
+               if " -c " in line and "-MM" not in line)
+    # GCC says which headers it read: the .gch, not the header's text
+    check = subprocess.run(["make", "-n", "-B", "code_objects/a.o"], cwd=first,
+                           capture_output=True, text=True, check=True).stdout.splitlines()[-1]
+    trace = subprocess.run(check.replace("g++", "g++ -H", 1).split(), cwd=first,
+                           capture_output=True, text=True, check=True).stderr
+    assert any(line.startswith("! ") and line.endswith(f"{PCH_HEADER}.gch")
+               for line in trace.splitlines()), trace[:500]
+    assert subprocess.run([str(first / "main")], capture_output=True, text=True,
+                          check=True).stdout == "1 2"
+    # another project: its new object compiles against the cached .gch, not a new one
+    second = _make_project(tmp_path / "p2", value=1, b_value=5)
+    precompiled_header(second)
+    with_object_cache(make, root)(second)
+    assert "c++-header" not in runs[-1] and "b.cpp" in runs[-1]
+    assert subprocess.run([str(second / "main")], capture_output=True, text=True,
+                          check=True).stdout == "1 5"

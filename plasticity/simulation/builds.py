@@ -51,7 +51,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = ["BUILD_OK", "OBJECTS_DIR", "code_key", "compiler_signature", "cpu_flags",
-           "ensure_build", "ready", "scratch_root", "setup_sources_unoptimised",
+           "ensure_build", "precompiled_header", "ready", "scratch_root",
+           "setup_sources_unoptimised",
            "with_object_cache"]
 
 logger = logging.getLogger(__name__)
@@ -182,7 +183,8 @@ def _publish(source: Path, root: Path, key: str, info: dict[str, str],
              product: str = "main") -> Path:
     final = root / key
     staging = root / f".{key}.tmp-{uuid.uuid4().hex[:8]}"
-    shutil.copytree(source, staging, ignore=shutil.ignore_patterns("results", "*.o", "*.d"))
+    shutil.copytree(source, staging, ignore=shutil.ignore_patterns("results", "*.o", "*.d",
+                                                                   "*.gch"))
     (staging / "results").mkdir(exist_ok=True)
     (staging / BUILD_OK).write_text(json.dumps(info, indent=1) + "\n")
     try:
@@ -320,6 +322,56 @@ def setup_sources_unoptimised(directory: Path) -> bool:
     return True
 
 
+#: The standard headers Brian2's generated sources and the model's C++ include.
+#: Parsing them was most of the ~0.7 s each of the ~85 code objects of a
+#: network took to compile at -O3; from a precompiled header, 0.25 s, with the
+#: same machine code (objdump of the objects compared).
+PCH_HEADER = "plasticity_pch.h"
+_PCH_INCLUDES = ("cmath", "climits", "ctime", "cstdint", "cstdlib", "iostream", "fstream",
+                 "vector", "map", "set", "random", "algorithm", "iterator", "utility",
+                 "string")
+_PCH_RULE = """
+# plasticity: the standard headers of every source, precompiled once (builds.PCH_HEADER)
+CXXFLAGS += -include {header}
+{header}.gch: {header} makefile
+	$(CXX) $(filter-out -c -include {header},$(CXXFLAGS)) -x c++-header {header} -o $@
+$(OBJS): | {header}.gch
+"""
+
+
+def precompiled_header(directory: Path) -> bool:
+    """Compile the project with its standard headers precompiled (GCC ``.gch``).
+
+    Writes :data:`PCH_HEADER` (the standard headers only: each has include
+    guards, so what a source includes itself is then a no-op) and appends to
+    the makefile: every source is compiled with ``-include`` of it, after
+    ``make`` has precompiled it with the same flags. A source whose flags
+    differ (the ``-O0`` set-up sources) cannot use the precompiled file and
+    the compiler reads the header as text instead; the result is the same.
+    The ``.gch`` (about 45 MB) is kept in the object cache, not in builds.
+
+    Parameters
+    ----------
+    directory : Path
+        A generated Brian2 standalone project.
+
+    Returns
+    -------
+    bool
+        Whether the makefile was changed (False when it already has the rule).
+    """
+    directory = Path(directory)
+    makefile = directory / "makefile"
+    text = makefile.read_text()
+    if "builds.PCH_HEADER" in text:
+        return False
+    (directory / PCH_HEADER).write_text(
+        "// plasticity: standard headers, precompiled (plasticity.simulation.builds)\n"
+        + "".join(f"#include <{name}>\n" for name in _PCH_INCLUDES))
+    makefile.write_text(text + _PCH_RULE.format(header=PCH_HEADER))
+    return True
+
+
 def with_object_cache(compile_fn, root: Path):
     """``compile_fn`` with object files taken from and kept in ``root/objects``.
 
@@ -360,9 +412,14 @@ def with_object_cache(compile_fn, root: Path):
             logger.debug("object cache not used for %s: %s", directory, err)
             compile_fn(directory)
             return
+        header = directory / PCH_HEADER
+        if header.is_file():
+            # the precompiled header is kept like an object: keyed on its text and the flags
+            keys[f"{PCH_HEADER}.gch"] = _object_key([PCH_HEADER], {
+                PCH_HEADER: hashlib.sha256(header.read_bytes()).digest()}, signature)
         reused = set()
         for obj, key in keys.items():
-            cached = cache / key[:2] / f"{key}.o"
+            cached = cache / key[:2] / f"{key}{Path(obj).suffix}"
             if cached.is_file():
                 shutil.copyfile(cached, directory / obj)
                 reused.add(obj)
@@ -373,7 +430,7 @@ def with_object_cache(compile_fn, root: Path):
             built = directory / obj
             if obj in reused or not built.is_file():
                 continue
-            target = cache / key[:2] / f"{key}.o"
+            target = cache / key[:2] / f"{key}{Path(obj).suffix}"
             target.parent.mkdir(parents=True, exist_ok=True)
             part = target.with_name(f".{target.name}.{uuid.uuid4().hex}.part")
             shutil.copyfile(built, part)

@@ -52,6 +52,7 @@ from plasticity.simulation.builds import (
     code_key,
     compiler_signature,
     ensure_build,
+    precompiled_header,
     scratch_root,
     setup_sources_unoptimised,
     with_object_cache,
@@ -403,6 +404,7 @@ def generate_program(config: Config, directory: Path) -> tuple[BuiltNetwork, str
     _normalise_main_queue()
     b2.device.build(directory=str(directory), compile=False, run=False, with_output=False)
     setup_sources_unoptimised(directory)
+    precompiled_header(directory)
     key = code_key(directory, {**compiler_signature(flags), "brian2": b2.__version__,
                                "model_source": _model_source_hash()})
     return built, key
