@@ -143,7 +143,7 @@ def test_object_files_are_shared_between_projects_and_follow_their_headers(tmp_p
 def test_setup_sources_compile_unoptimised_and_their_flags_key_the_objects(tmp_path):
     import subprocess
 
-    from plasticity.simulation.builds import setup_sources_unoptimised, with_object_cache
+    from plasticity.simulation.builds import tune_makefile, with_object_cache
 
     def commands(directory: Path) -> dict[str, str]:
         out = subprocess.run(["make", "-n", "-B", "main"], cwd=directory, capture_output=True,
@@ -157,8 +157,8 @@ def test_setup_sources_compile_unoptimised_and_their_flags_key_the_objects(tmp_p
     project = _make_project(tmp_path / "p", value=1, b_value=2)
     makefile = project / "makefile"
     makefile.write_text(makefile.read_text().replace("-O0", "-O2"))
-    assert setup_sources_unoptimised(project)
-    assert not setup_sources_unoptimised(project)  # once only
+    assert tune_makefile(project) == ["setup -O0", "precompiled header"]
+    assert tune_makefile(project) == []  # once only
     lines = commands(project)
     assert optimisation(lines["main.o"]) == "-O0"
     assert optimisation(lines["code_objects/a.o"]) == "-O2"
@@ -184,7 +184,7 @@ def test_setup_sources_compile_unoptimised_and_their_flags_key_the_objects(tmp_p
 def test_standard_headers_are_precompiled_once_and_kept_in_the_object_cache(tmp_path):
     import subprocess
 
-    from plasticity.simulation.builds import PCH_HEADER, precompiled_header, with_object_cache
+    from plasticity.simulation.builds import PCH_HEADER, tune_makefile, with_object_cache
 
     runs: list[str] = []
 
@@ -194,7 +194,7 @@ def test_standard_headers_are_precompiled_once_and_kept_in_the_object_cache(tmp_
 
     root = tmp_path / "cache"
     first = _make_project(tmp_path / "p1", value=1, b_value=2)
-    assert precompiled_header(first) and not precompiled_header(first)
+    assert "precompiled header" in tune_makefile(first) and not tune_makefile(first)
     with_object_cache(make, root)(first)
     assert "-x c++-header" in runs[-1]  # precompiled before the sources
     assert runs[-1].index("c++-header") < runs[-1].index("a.cpp")
@@ -211,7 +211,7 @@ def test_standard_headers_are_precompiled_once_and_kept_in_the_object_cache(tmp_
                           check=True).stdout == "1 2"
     # another project: its new object compiles against the cached .gch, not a new one
     second = _make_project(tmp_path / "p2", value=1, b_value=5)
-    precompiled_header(second)
+    tune_makefile(second)
     with_object_cache(make, root)(second)
     assert "c++-header" not in runs[-1] and "b.cpp" in runs[-1]
     assert subprocess.run([str(second / "main")], capture_output=True, text=True,

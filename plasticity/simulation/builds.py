@@ -51,9 +51,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 __all__ = ["BUILD_OK", "OBJECTS_DIR", "code_key", "compiler_signature", "cpu_flags",
-           "ensure_build", "precompiled_header", "ready", "scratch_root",
-           "setup_sources_unoptimised",
-           "with_object_cache"]
+           "ensure_build", "ready", "scratch_root", "tune_makefile", "with_object_cache"]
 
 logger = logging.getLogger(__name__)
 
@@ -266,7 +264,7 @@ def _object_signature(directory: Path) -> bytes:
     """What an object file depends on besides its files: compiler, flags, CPU.
 
     The flags are the makefile's flag variables and any target-specific
-    values of them (:func:`setup_sources_unoptimised`).
+    values of them (:func:`tune_makefile`).
     """
     flags = [line for line in (directory / "makefile").read_text().splitlines()
              if _FLAG_LINE.match(line)]
@@ -286,69 +284,47 @@ def _object_key(deps: list[str], digests: dict[str, bytes], signature: bytes) ->
 #: Sources of a Brian2 project that run once per program, not per time step:
 #: the array bookkeeping (``objects.cpp``: allocation, file input and output,
 #: setting variables by name) and the sequence of set-up calls (``main.cpp``).
-#: Neither does floating-point arithmetic beyond constants.
+#: Neither does floating-point arithmetic beyond constants. ``objects.cpp``
+#: differs from one network to the next (it names every array and its size),
+#: so the object cache cannot share it; at ``-O3`` it took about 18 s of the
+#: ~90 s of CPU of compiling a default network, at ``-O0`` about 2 s.
 SETUP_SOURCES = ("objects.cpp", "main.cpp")
-_SETUP_RULE = ("\n# plasticity: sources run once per program compile without optimisation "
-               "(builds.SETUP_SOURCES)\n{targets}: CXXFLAGS += -O0\n")
-
-
-def setup_sources_unoptimised(directory: Path) -> bool:
-    """Compile the project's set-up sources at ``-O0`` (a target-specific flag).
-
-    ``objects.cpp`` is the largest file of a Brian2 project and differs from
-    one network to the next (it names every array and its size), so the
-    object cache cannot share it; at ``-O3`` it took about 18 s of the
-    ~90 s of compiling a default network, at ``-O0`` about 2 s. Nothing in it
-    runs per time step. The rule is appended to the generated makefile, so
-    it is part of the build's key and of every object's key.
-
-    Parameters
-    ----------
-    directory : Path
-        A generated Brian2 standalone project.
-
-    Returns
-    -------
-    bool
-        Whether the makefile was changed (False when it has none of the sources).
-    """
-    makefile = Path(directory) / "makefile"
-    text = makefile.read_text()
-    targets = [str(Path(name).with_suffix(".o")) for name in SETUP_SOURCES
-               if (Path(directory) / name).is_file()]
-    if not targets or "builds.SETUP_SOURCES" in text:
-        return False
-    makefile.write_text(text + _SETUP_RULE.format(targets=" ".join(targets)))
-    return True
-
-
+_SETUP_RULE = """
+# plasticity: sources run once per program compile without optimisation (SETUP_SOURCES)
+{targets}: CXXFLAGS += -O0
+"""
 #: The standard headers Brian2's generated sources and the model's C++ include.
 #: Parsing them was most of the ~0.7 s each of the ~85 code objects of a
 #: network took to compile at -O3; from a precompiled header, 0.25 s, with the
-#: same machine code (objdump of the objects compared).
+#: same machine code (objdump of the objects compared). Each has include
+#: guards, so what a source includes itself is then a no-op.
 PCH_HEADER = "plasticity_pch.h"
 _PCH_INCLUDES = ("cmath", "climits", "ctime", "cstdint", "cstdlib", "iostream", "fstream",
                  "vector", "map", "set", "random", "algorithm", "iterator", "utility",
                  "string")
 _PCH_RULE = """
-# plasticity: the standard headers of every source, precompiled once (builds.PCH_HEADER)
+# plasticity: the standard headers of every source, precompiled once (PCH_HEADER)
 CXXFLAGS += -include {header}
 {header}.gch: {header} makefile
-	$(CXX) $(filter-out -c -include {header},$(CXXFLAGS)) -x c++-header {header} -o $@
+\t$(CXX) $(filter-out -c -include {header},$(CXXFLAGS)) -x c++-header {header} -o $@
 $(OBJS): | {header}.gch
 """
 
 
-def precompiled_header(directory: Path) -> bool:
-    """Compile the project with its standard headers precompiled (GCC ``.gch``).
+def tune_makefile(directory: Path) -> list[str]:
+    """Append this project's compile-time cuts to a generated Brian2 makefile.
 
-    Writes :data:`PCH_HEADER` (the standard headers only: each has include
-    guards, so what a source includes itself is then a no-op) and appends to
-    the makefile: every source is compiled with ``-include`` of it, after
-    ``make`` has precompiled it with the same flags. A source whose flags
-    differ (the ``-O0`` set-up sources) cannot use the precompiled file and
-    the compiler reads the header as text instead; the result is the same.
-    The ``.gch`` (about 45 MB) is kept in the object cache, not in builds.
+    Two rules, neither of which changes the program (``tests/test_builds.py``):
+
+    - the :data:`SETUP_SOURCES` compile at ``-O0`` (a target-specific flag);
+    - :data:`PCH_HEADER` (standard headers only) is written, precompiled by
+      ``make`` with the sources' own flags before any source, and every
+      source is compiled with ``-include`` of it. A source whose flags differ
+      (the ``-O0`` ones) cannot use the ``.gch`` and reads the header as text.
+      The ``.gch`` (about 45 MB) is kept in the object cache, not in builds.
+
+    The rules become part of the build's key (every generated file is) and of
+    every object's key (:func:`with_object_cache` hashes the flag lines).
 
     Parameters
     ----------
@@ -357,19 +333,28 @@ def precompiled_header(directory: Path) -> bool:
 
     Returns
     -------
-    bool
-        Whether the makefile was changed (False when it already has the rule).
+    list of str
+        The rules appended (``"setup -O0"``, ``"precompiled header"``); empty
+        when the makefile already has them.
     """
     directory = Path(directory)
     makefile = directory / "makefile"
     text = makefile.read_text()
-    if "builds.PCH_HEADER" in text:
-        return False
-    (directory / PCH_HEADER).write_text(
-        "// plasticity: standard headers, precompiled (plasticity.simulation.builds)\n"
-        + "".join(f"#include <{name}>\n" for name in _PCH_INCLUDES))
-    makefile.write_text(text + _PCH_RULE.format(header=PCH_HEADER))
-    return True
+    added = []
+    targets = [str(Path(name).with_suffix(".o")) for name in SETUP_SOURCES
+               if (directory / name).is_file()]
+    if targets and "(SETUP_SOURCES)" not in text:
+        text += _SETUP_RULE.format(targets=" ".join(targets))
+        added.append("setup -O0")
+    if "(PCH_HEADER)" not in text:
+        (directory / PCH_HEADER).write_text(
+            "// plasticity: standard headers, precompiled (plasticity.simulation.builds)\n"
+            + "".join(f"#include <{name}>\n" for name in _PCH_INCLUDES))
+        text += _PCH_RULE.format(header=PCH_HEADER)
+        added.append("precompiled header")
+    if added:
+        makefile.write_text(text)
+    return added
 
 
 def with_object_cache(compile_fn, root: Path):

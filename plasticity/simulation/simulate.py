@@ -52,9 +52,8 @@ from plasticity.simulation.builds import (
     code_key,
     compiler_signature,
     ensure_build,
-    precompiled_header,
     scratch_root,
-    setup_sources_unoptimised,
+    tune_makefile,
     with_object_cache,
 )
 from plasticity.simulation.environment import environment_restored
@@ -403,8 +402,7 @@ def generate_program(config: Config, directory: Path) -> tuple[BuiltNetwork, str
     built.network.run(config.simulation.duration, namespace={})
     _normalise_main_queue()
     b2.device.build(directory=str(directory), compile=False, run=False, with_output=False)
-    setup_sources_unoptimised(directory)
-    precompiled_header(directory)
+    tune_makefile(directory)
     key = code_key(directory, {**compiler_signature(flags), "brian2": b2.__version__,
                                "model_source": _model_source_hash()})
     return built, key
