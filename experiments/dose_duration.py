@@ -135,8 +135,8 @@ def ci(values) -> tuple[float, float, float]:
 
 
 print(f"{len(seeds)} patients; acute readouts in the window of the highest concentration "
-      "(first 6 h) minus the drug-free arm's window at that time; gain = fraction of the stress-induced loss restored minus the "
-      "patient's drug-free arm; mean [95 % bootstrap CI]")
+      "(first 6 h) minus the drug-free arm's window at that time; gain = fraction of the "
+      "stress-induced loss restored minus the patient's drug-free arm; mean [95 % bootstrap CI]")
 rows = {}
 for minutes in DURATIONS:
     print(f"\ninfusion over {minutes} min:")
