@@ -201,8 +201,9 @@ def test_standard_headers_are_precompiled_once_and_kept_in_the_object_cache(tmp_
     assert all(f"-include {PCH_HEADER}" in line for line in runs[-1].splitlines()
                if " -c " in line and "-MM" not in line)
     # GCC says which headers it read: the .gch, not the header's text
-    check = subprocess.run(["make", "-n", "-B", "code_objects/a.o"], cwd=first,
-                           capture_output=True, text=True, check=True).stdout.splitlines()[-1]
+    dry = subprocess.run(["make", "--no-print-directory", "-n", "-B", "code_objects/a.o"],
+                         cwd=first, capture_output=True, text=True, check=True).stdout
+    check = next(line for line in dry.splitlines() if " -c " in line and "a.cpp" in line)
     trace = subprocess.run(check.replace("g++", "g++ -H", 1).split(), cwd=first,
                            capture_output=True, text=True, check=True).stderr
     assert any(line.startswith("! ") and line.endswith(f"{PCH_HEADER}.gch")
