@@ -12,6 +12,8 @@ import plasticity.model.network as network
 from plasticity.model.codegen_speed import identifier_analysis_unmemoised
 from plasticity.simulation.simulate import generate_program
 
+pytestmark = pytest.mark.smoke  # Brian2 internals: checked on both Brian2 versions
+
 
 def _key(config, directory) -> str:
     try:
