@@ -397,11 +397,10 @@ def with_object_cache(compile_fn, root: Path):
             logger.debug("object cache not used for %s: %s", directory, err)
             compile_fn(directory)
             return
-        header = directory / PCH_HEADER
-        if header.is_file():
-            # the precompiled header is kept like an object: keyed on its text and the flags
-            keys[f"{PCH_HEADER}.gch"] = _object_key([PCH_HEADER], {
-                PCH_HEADER: hashlib.sha256(header.read_bytes()).digest()}, signature)
+        if PCH_HEADER in digests:
+            # the precompiled header (every source -includes it, so make.deps names it) is
+            # kept like an object: keyed on its text and the flags
+            keys[f"{PCH_HEADER}.gch"] = _object_key([PCH_HEADER], digests, signature)
         reused = set()
         for obj, key in keys.items():
             cached = cache / key[:2] / f"{key}{Path(obj).suffix}"
